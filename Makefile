@@ -1,0 +1,31 @@
+# Two commands do all set-up on a fresh machine with only Python 3.11:
+#   make run    trains the homework's MLP on the bundled digits and prints its test accuracy
+#   make test   runs the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[all,test,dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/hubel train
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check hubel tests benchmarks
+	$(BIN)/ruff format --check hubel tests benchmarks
+
+bench: $(STAMP)
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/mlp_step.py
+
+clean:
+	rm -rf $(VENV) runs
