@@ -1,0 +1,193 @@
+"""Reverse-mode automatic differentiation.
+
+Every differentiable op is a ``Function`` with a ``forward`` and a ``backward`` on raw arrays.
+Calling ``Fn.apply(*tensors)`` runs ``forward`` and, when a gradient is wanted, records the op on
+the output tensor: which function made it, its context (what ``forward`` saved) and its inputs.
+Those records form a graph; ``backward`` walks it from the loss back to the leaves, one node at
+a time in reverse topological order, applying the chain rule at each node.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """Whether new ops are being recorded for backward."""
+    return _grad_enabled
+
+
+class _GradMode(contextlib.ContextDecorator):
+    """Context manager and decorator that sets gradient recording on or off."""
+
+    enabled: bool
+
+    def __enter__(self):
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = self.enabled
+        return self
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self._previous
+        return False
+
+
+class no_grad(_GradMode):
+    """Don't record ops: for evaluation and for in-place parameter updates.
+
+    ``with hb.no_grad(): ...`` or ``@hb.no_grad()`` on a function.
+    """
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Record ops again inside a ``no_grad`` block."""
+
+    enabled = True
+
+
+class Context:
+    """What ``forward`` leaves for ``backward``: saved arrays and any other attribute."""
+
+    def save_for_backward(self, *arrays) -> None:
+        self.saved_tensors = arrays
+
+
+_FREED = object()  # marks a node whose saved arrays were released by a previous backward
+
+
+class Function:
+    """A differentiable op. Subclasses write ``forward(ctx, *arrays, **options)`` returning one
+    array and ``backward(ctx, grad)`` returning one gradient per positional input (``None`` for
+    inputs that need none). Gradients may come back in the broadcast shape of the output: the
+    engine sums them back to each input's shape, once, in one place (``unbroadcast``).
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **kwargs):
+        from .tensor import Tensor
+
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        ctx = Context()
+        needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        record = _grad_enabled and any(needs)
+        ctx.needs_input_grad = needs if record else (False,) * len(inputs)
+        out = Tensor(cls.forward(ctx, *arrays, **kwargs), requires_grad=record)
+        if record:
+            out._fn = cls
+            out._ctx = ctx
+            out._parents = inputs
+        return out
+
+
+def unbroadcast(grad, shape: tuple):
+    """Sum ``grad`` over the axes that broadcasting added or stretched, so it has ``shape``."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _topological_order(root) -> list:
+    """Non-leaf nodes reachable from ``root``, each after all its inputs (iterative DFS, so a
+    10,000-op chain does not hit Python's recursion limit)."""
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node._parents:
+            if getattr(parent, "_fn", None) is not None and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def backward(root, grad, retain_graph: bool = False) -> None:
+    """Backpropagate ``grad`` (d loss / d root) to every leaf that requires a gradient.
+
+    Go one node at a time, in reverse topological order, so a node's gradient is complete (summed
+    over every path that uses it) before the chain rule sends it further back.
+    """
+    from .tensor import Tensor
+
+    if root._fn is None:  # a leaf: its gradient is the given one
+        _accumulate_leaf(root, grad.copy())
+        return
+    grads = {id(root): grad}
+    handed = set()  # arrays already given to a leaf in this pass, so no two leaves share one
+    for node in reversed(_topological_order(root)):
+        g = grads.pop(id(node), None)
+        if g is None:
+            continue
+        if node._retains_grad:
+            _accumulate_leaf(node, _owned(g, handed))
+        ctx = node._ctx
+        if ctx is _FREED:
+            raise RuntimeError(
+                "backward: trying to backward through the graph a second time; the "
+                "intermediate values were freed by the first backward. Call "
+                ".backward(retain_graph=True) the first time if you need to backward twice."
+            )
+        input_grads = node._fn.backward(ctx, g)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        for parent, pg in zip(node._parents, input_grads, strict=False):
+            if pg is None or not isinstance(parent, Tensor) or not parent.requires_grad:
+                continue
+            pg = unbroadcast(pg, parent.data.shape)
+            if pg.dtype != parent.data.dtype:
+                pg = pg.astype(parent.data.dtype)
+            if parent._fn is None:
+                _accumulate_leaf(parent, _owned(pg, handed))
+            else:
+                key = id(parent)
+                # Out of place: ``pg`` may alias the upstream gradient (e.g. from an add).
+                grads[key] = grads[key] + pg if key in grads else pg
+        if not retain_graph:
+            node._ctx = _FREED
+
+
+def _owned(g, handed: set):
+    """``g`` itself when it is a fresh, writable array no other leaf holds; else a copy.
+
+    Backward formulas may pass the upstream gradient through unchanged (add) or return a
+    read-only broadcast view (sum). A leaf's ``.grad`` must be its own array so that in-place
+    updates (gradient clipping, ``grad.data *= s``) never reach another tensor.
+    """
+    if g.base is not None or not getattr(g.flags, "writeable", True) or id(g) in handed:
+        g = g.copy()
+    handed.add(id(g))
+    return g
+
+
+def _accumulate_leaf(tensor, g) -> None:
+    from .tensor import Tensor
+
+    if tensor.grad is None:
+        tensor.grad = Tensor(g)
+    else:
+        tensor.grad = Tensor(tensor.grad.data + g)

@@ -1,0 +1,127 @@
+"""The array module under every tensor: NumPy on the CPU, CuPy on a GPU.
+
+Ops never branch on the device. They ask ``xp = get_array_module(x)`` and write ``xp.exp(x)``,
+so one code path serves both libraries (the DeZero/Chainer idiom).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+
+import numpy as np
+
+try:  # CuPy is optional: only present on a GPU machine.
+    import cupy as _cupy  # type: ignore[import-not-found]
+except Exception:  # pragma: no cover - no GPU here
+    _cupy = None
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+float16 = np.dtype(np.float16)
+int64 = np.dtype(np.int64)
+int32 = np.dtype(np.int32)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
+
+_default_dtype = float32
+_rng = np.random.default_rng()
+
+
+def get_array_module(*arrays):
+    """Return ``cupy`` if any argument lives on a GPU, else ``numpy``."""
+    if _cupy is not None:
+        for a in arrays:
+            if isinstance(a, _cupy.ndarray):
+                return _cupy
+    return np
+
+
+def cuda_is_available() -> bool:
+    """True when CuPy is installed and sees a GPU."""
+    if _cupy is None:
+        return False
+    try:
+        return _cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # pragma: no cover - driver problems
+        return False
+
+
+def device_of(array) -> str:
+    """``"cpu"`` for a NumPy array, ``"cuda"`` for a CuPy array."""
+    return "cuda" if get_array_module(array) is not np else "cpu"
+
+
+def to_device(array, device: str):
+    """Move ``array`` to ``device`` (``"cpu"`` or ``"cuda"``); a no-op when it is already there."""
+    if device == "cpu":
+        if get_array_module(array) is np:
+            return array
+        return array.get()
+    if device in ("cuda", "gpu"):
+        if _cupy is None:
+            raise RuntimeError("device='cuda' needs CuPy and an NVIDIA GPU; neither is available")
+        return _cupy.asarray(array)
+    raise ValueError(f"device: expected 'cpu' or 'cuda', got {device!r}")
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of floating tensors made from Python numbers (float32, as in PyTorch)."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the floating dtype used for Python numbers and new parameters (float32 or float64)."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype not in (float32, float64):
+        raise TypeError(f"set_default_dtype: expected float32 or float64, got {dtype}")
+    _default_dtype = dtype
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reseed the global generator behind ``randn``, initialisers and dropout."""
+    global _rng
+    if not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"manual_seed: expected a non-negative int, got {seed!r}")
+    _rng = np.random.default_rng(int(seed))
+    return _rng
+
+
+def get_rng() -> np.random.Generator:
+    """The global NumPy generator that ``manual_seed`` reseeds."""
+    return _rng
+
+
+def get_rng_state() -> dict:
+    """The global generator's state, for checkpoints."""
+    return _rng.bit_generator.state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore a state from ``get_rng_state``."""
+    _rng.bit_generator.state = state
+
+
+def _tune_malloc() -> None:
+    """Keep freed large blocks in the heap instead of returning them to the OS.
+
+    A training step allocates the same large temporaries every iteration. With glibc's default
+    mmap threshold each one is a fresh ``mmap`` and thousands of page faults; raising the
+    threshold lets ``malloc`` reuse the pages (PyTorch's caching allocator gets the same effect).
+    Set ``HUBEL_MALLOC_TUNING=0`` to leave malloc alone.
+    """
+    if os.environ.get("HUBEL_MALLOC_TUNING", "1") == "0" or not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # pragma: no cover - not glibc
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    # 32 MiB is the largest threshold glibc accepts on 64-bit systems.
+    libc.mallopt(m_mmap_threshold, 32 << 20)
+    libc.mallopt(m_trim_threshold, 1 << 30)
+
+
+_tune_malloc()

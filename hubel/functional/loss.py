@@ -1,0 +1,332 @@
+"""Loss functions and weight penalties.
+
+``cross_entropy`` is softmax and negative log-likelihood fused into one op: stable for any
+logits, and its gradient is the famous (softmax - onehot) / N.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+from .arithmetic import abs as _abs
+from .reduce import mean as _mean
+from .reduce import sum as _sum
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _log_softmax_rows(x):
+    xp = get_array_module(x)
+    shifted = x - x.max(axis=1, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+
+
+class WeightedNLL(Function):
+    """Cross-entropy against a per-class weight matrix A (N, C) built from the targets:
+
+        loss_i = -sum_c A_ic log p_ic,   p = softmax(x) (or x itself are log-probs)
+        dloss_i/dx_ic = p_ic sum_c' A_ic' - A_ic        (from logits)
+        dloss_i/dx_ic = -A_ic                           (from log-probabilities)
+
+    With one-hot A this is the textbook L_i = -log p_{i,y_i} and its gradient p - onehot. Label
+    smoothing, class weights and ignored targets only change A; ``scale`` holds the reduction
+    (1 / denominator for mean).
+    """
+
+    @staticmethod
+    def forward(ctx, x, weights, scale, reduction, from_logits):
+        logp = _log_softmax_rows(x) if from_logits else x
+        per_sample = -(weights * logp).sum(axis=1)
+        ctx.save_for_backward(logp, weights)
+        ctx.scale, ctx.reduction, ctx.from_logits = scale, reduction, from_logits
+        if reduction == "none":
+            return per_sample
+        return (per_sample.sum() * scale).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        logp, weights = ctx.saved_tensors
+        xp = get_array_module(logp)
+        if ctx.reduction == "none":
+            upstream = grad[:, None]
+        else:
+            upstream = grad * ctx.scale
+        if ctx.from_logits:
+            local = xp.exp(logp) * weights.sum(axis=1, keepdims=True) - weights
+        else:
+            local = -weights
+        return (local * upstream).astype(logp.dtype, copy=False), None
+
+
+def _check_logits_and_targets(name, input, target, ignore_index):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point (scores), got dtype {input.dtype}")
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target))
+    if input.ndim not in (1, 2):
+        raise ValueError(
+            f"{name}: expected input of shape (N, C) or (C,), got {input.shape}; for (N, C, d1, "
+            f"...) use cross_entropy, which moves the class axis for you"
+        )
+    if target.dtype.kind in "iu":
+        want = input.shape[:-1]
+        if target.shape != want:
+            raise ValueError(
+                f"{name}: expected target of shape {want} (one class index per sample) for "
+                f"input of shape {input.shape}, got {target.shape}"
+            )
+        t = target.data
+        bad = (t != ignore_index) & ((t < 0) | (t >= input.shape[-1]))
+        if bad.any():
+            raise ValueError(
+                f"{name}: target class indices must be in [0, {input.shape[-1] - 1}] (C = "
+                f"{input.shape[-1]}), got {sorted(set(t[bad].tolist()))[:5]}"
+            )
+    elif target.dtype.kind == "f":
+        if target.shape != input.shape:
+            raise ValueError(
+                f"{name}: class-probability targets must have the input's shape {input.shape}, "
+                f"got {target.shape}"
+            )
+    else:
+        raise TypeError(
+            f"{name}: target must hold int64 class indices or float probabilities, "
+            f"got dtype {target.dtype}"
+        )
+    return target
+
+
+def _check_reduction(name, reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _class_weights(name, weight, num_classes, dtype):
+    if weight is None:
+        return None
+    w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    if w.shape != (num_classes,):
+        raise ValueError(f"{name}: weight must have shape ({num_classes},), got {w.shape}")
+    return w.astype(dtype, copy=False)
+
+
+def _target_matrix(input, target, weight, ignore_index, label_smoothing, probabilities):
+    """The weight matrix A (N, C) and the mean-reduction denominator (see WeightedNLL)."""
+    x = input.data
+    xp = get_array_module(x)
+    n, c = x.shape
+    w = xp.ones(c, dtype=x.dtype) if weight is None else weight
+    if probabilities:
+        t = target.data.astype(x.dtype, copy=False)
+        if label_smoothing:
+            t = t * (1 - label_smoothing) + label_smoothing / c
+        return t * w, n
+    t = target.data
+    valid = t != ignore_index
+    safe = xp.where(valid, t, 0)
+    sample_weight = w[safe] * valid
+    a = xp.zeros((n, c), dtype=x.dtype)
+    a[xp.arange(n), safe] = sample_weight * (1 - label_smoothing)
+    if label_smoothing:
+        a += (label_smoothing / c) * w[None, :] * valid[:, None]
+    return a, sample_weight.sum()
+
+
+def _weighted_nll(
+    name, input, target, weight, ignore_index, reduction, label_smoothing, from_logits
+):
+    _check_reduction(name, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    target = _check_logits_and_targets(name, input, target, ignore_index)
+    if input.ndim == 1:  # one unbatched sample
+        loss = _weighted_nll(
+            name,
+            input.reshape(1, -1),
+            target.reshape(1, *target.shape),
+            weight,
+            ignore_index,
+            reduction,
+            label_smoothing,
+            from_logits,
+        )
+        return loss.reshape(()) if reduction == "none" else loss
+    probabilities = target.dtype.kind == "f"
+    weight = _class_weights(name, weight, input.shape[1], input.dtype)
+    a, denominator = _target_matrix(
+        input, target, weight, ignore_index, label_smoothing, probabilities
+    )
+    scale = 1.0 if reduction == "sum" else 1.0 / float(denominator) if denominator else np.nan
+    return WeightedNLL.apply(input, a, scale, reduction, from_logits)
+
+
+def cross_entropy(
+    input: Tensor,
+    target,
+    weight=None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Softmax + negative log-likelihood in one stable op, as ``torch.nn.functional.cross_entropy``.
+
+    input: scores (logits) of shape (N, C), (C,) or (N, C, d1, ...).
+    target: int64 class indices of shape (N,) (or (N, d1, ...)), or float class probabilities
+    of the input's shape. L_i = -log(e**s_{y_i} / sum_j e**s_j), averaged over the batch.
+    ``label_smoothing`` ε mixes the one-hot target with the uniform one: (1 - ε) onehot + ε/C.
+    """
+    if isinstance(input, Tensor) and input.ndim > 2:
+        classes = input.shape[1]
+        moved = input.permute(0, *range(2, input.ndim), 1).reshape(-1, classes)
+        target_t = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+        spatial = (input.shape[0], *input.shape[2:])
+        if target_t.dtype.kind == "f":
+            flat_target = target_t.permute(0, *range(2, input.ndim), 1).reshape(-1, classes)
+        elif target_t.shape != spatial:
+            raise ValueError(
+                f"cross_entropy: expected target of shape {spatial} for input "
+                f"{input.shape}, got {target_t.shape}"
+            )
+        else:
+            flat_target = target_t.reshape(-1)
+        loss = _weighted_nll(
+            "cross_entropy",
+            moved,
+            flat_target,
+            weight,
+            ignore_index,
+            reduction,
+            label_smoothing,
+            True,
+        )
+        return loss.reshape(spatial) if reduction == "none" else loss
+    return _weighted_nll(
+        "cross_entropy", input, target, weight, ignore_index, reduction, label_smoothing, True
+    )
+
+
+def nll_loss(
+    input: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean"
+) -> Tensor:
+    """Negative log-likelihood of log-probabilities ``input`` (N, C) at integer ``target`` (N,):
+    L_i = -w_{y_i} input[i, y_i]; use after ``log_softmax``."""
+    if isinstance(target, Tensor) and target.dtype.kind == "f":
+        raise TypeError(f"nll_loss: target must hold int64 class indices, got {target.dtype}")
+    return _weighted_nll("nll_loss", input, target, weight, ignore_index, reduction, 0.0, False)
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return _mean(loss)
+    if reduction == "sum":
+        return _sum(loss)
+    return loss
+
+
+def _check_pair(name, input, target, reduction):
+    _check_reduction(name, reduction)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target, dtype=input.dtype))
+    if input.shape != target.shape:
+        raise ValueError(
+            f"{name}: input and target must have the same shape, got input {input.shape} and "
+            f"target {target.shape} (broadcasting them is almost always a bug)"
+        )
+    if input.dtype.kind != "f" or target.dtype.kind != "f":
+        raise TypeError(f"{name}: expected floating tensors, got {input.dtype} and {target.dtype}")
+    return target
+
+
+def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean squared error: mean((input - target)**2)."""
+    target = _check_pair("mse_loss", input, target, reduction)
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean absolute error: mean(|input - target|)."""
+    target = _check_pair("l1_loss", input, target, reduction)
+    return _reduce(_abs(input - target), reduction)
+
+
+class BCEWithLogits(Function):
+    """Binary cross-entropy on logits x with targets y and positive-class weight p:
+
+    loss = p y softplus(-x) + (1 - y) softplus(x)   (= -[p y log σ(x) + (1-y) log(1-σ(x))])
+    dloss/dx = σ(x) (p y + 1 - y) - p y,   dloss/dy = p softplus(-x) - softplus(x)
+    """
+
+    @staticmethod
+    def forward(ctx, x, y, pos_weight):
+        xp = get_array_module(x)
+        # NOTE: softplus(x) = log(1 + e**x) = max(x, 0) + log1p(e**-|x|) never overflows.
+        tail = xp.log1p(xp.exp(-xp.abs(x)))
+        softplus_pos = xp.maximum(x, 0) + tail
+        softplus_neg = xp.maximum(-x, 0) + tail
+        p = 1 if pos_weight is None else pos_weight
+        ctx.save_for_backward(x, y, softplus_pos, softplus_neg)
+        ctx.p = p
+        return p * y * softplus_neg + (1 - y) * softplus_pos
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, softplus_pos, softplus_neg = ctx.saved_tensors
+        p = ctx.p
+        sig = get_array_module(x).exp(-softplus_neg)  # σ(x) = e**(-softplus(-x))
+        grad_x = grad * (sig * (p * y + 1 - y) - p * y) if ctx.needs_input_grad[0] else None
+        grad_y = grad * (p * softplus_neg - softplus_pos) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_y, None
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor, target, weight=None, reduction="mean", pos_weight=None
+) -> Tensor:
+    """Sigmoid + binary cross-entropy fused and stable, as PyTorch's function of that name."""
+    target = _check_pair("binary_cross_entropy_with_logits", input, target, reduction)
+    if pos_weight is not None:
+        pos_weight = pos_weight.data if isinstance(pos_weight, Tensor) else np.asarray(pos_weight)
+        pos_weight = pos_weight.astype(input.dtype, copy=False)
+    loss = BCEWithLogits.apply(input, target, pos_weight)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def l1_penalty(parameters, weight: float = 1.0) -> Tensor:
+    """weight * sum_i |w_i| over all ``parameters``: add it to the loss for L1 regularisation.
+
+    Its gradient weight * sign(w) pushes weights to exactly zero (sparse weights). Unlike L2 it
+    has no optimizer shortcut: weight decay is the L2 version only.
+    """
+    return weight * _sum_over(parameters, lambda p: _sum(_abs(p)), "l1_penalty")
+
+
+def l2_penalty(parameters, weight: float = 1.0) -> Tensor:
+    """weight/2 * sum_i w_i**2: add it to the loss for L2 regularisation.
+
+    Its gradient is weight * w, so with plain SGD this is exactly ``weight_decay=weight``; with
+    Adam it is not (Adam rescales it), which is why AdamW applies decay to the weights directly.
+    """
+    return (weight / 2) * _sum_over(parameters, lambda p: _sum(p * p), "l2_penalty")
+
+
+def _sum_over(parameters, term, name) -> Tensor:
+    total = None
+    for p in parameters:
+        if not isinstance(p, Tensor):
+            raise TypeError(
+                f"{name}: expected Tensors (e.g. model.parameters()), got {type(p).__name__}"
+            )
+        t = term(p)
+        total = t if total is None else total + t
+    if total is None:
+        raise ValueError(f"{name}: got no parameters")
+    return total

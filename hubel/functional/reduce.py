@@ -1,0 +1,202 @@
+"""Reductions: sum, mean, var/std, max/min. A reduction's backward spreads the gradient back over
+the axes it collapsed."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+from ..autograd import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+from ._util import normalize_dims, pick_axis
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def _expand(grad, axes, keepdims, shape):
+    """Put the collapsed axes back (size 1) and broadcast to ``shape``."""
+    xp = get_array_module(grad)
+    if not keepdims and axes is not None:
+        grad = xp.expand_dims(grad, axes)
+    return xp.broadcast_to(grad, shape)
+
+
+def _count(shape, axes) -> int:
+    n = 1
+    for i, size in enumerate(shape):
+        if axes is None or i in axes:
+            n *= size
+    return n
+
+
+class Sum(Function):
+    """y = sum_i x_i;  dy/dx_i = 1."""
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdims=False):
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, axes, keepdims
+        return x.sum(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand(grad, ctx.axes, ctx.keepdims, ctx.shape)
+
+
+class Mean(Function):
+    """y = (1/n) sum_i x_i;  dy/dx_i = 1/n."""
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdims=False):
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, axes, keepdims
+        ctx.count = _count(x.shape, axes)
+        return x.mean(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand(grad / ctx.count, ctx.axes, ctx.keepdims, ctx.shape)
+
+
+class Var(Function):
+    """y = sum_i (x_i - m)**2 / (n - correction);  dy/dx_i = 2 (x_i - m) / (n - correction).
+
+    (The m's own dependence on x drops out because sum_i (x_i - m) = 0.)
+    """
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdims=False, correction=1):
+        centered = x - x.mean(axis=axes, keepdims=True)
+        ctx.denominator = max(_count(x.shape, axes) - correction, 0)
+        ctx.save_for_backward(centered)
+        ctx.axes, ctx.keepdims = axes, keepdims
+        return (centered * centered).sum(axis=axes, keepdims=keepdims) / ctx.denominator
+
+    @staticmethod
+    def backward(ctx, grad):
+        (centered,) = ctx.saved_tensors
+        grad = _expand(grad, ctx.axes, ctx.keepdims, centered.shape)
+        return grad * centered * (2 / ctx.denominator)
+
+
+class Amax(Function):
+    """y = max_i x_i;  the gradient is shared evenly among the tied maxima (as torch.amax)."""
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdims=False, largest=True):
+        y = x.max(axis=axes, keepdims=True) if largest else x.min(axis=axes, keepdims=True)
+        ctx.save_for_backward(x == y)
+        ctx.axes, ctx.keepdims = axes, keepdims
+        return y if keepdims else y.squeeze(axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (winners,) = ctx.saved_tensors
+        grad = _expand(grad, ctx.axes, ctx.keepdims, winners.shape)
+        share = winners / winners.sum(axis=ctx.axes, keepdims=True)
+        return grad * share.astype(grad.dtype, copy=False)
+
+
+class MaxAlongDim(Function):
+    """values = x.max(dim);  the gradient goes to the element at the returned index."""
+
+    @staticmethod
+    def forward(ctx, x, indices, axis, keepdims):
+        xp = get_array_module(x)
+        values = xp.take_along_axis(x, xp.expand_dims(indices, axis), axis)
+        ctx.shape, ctx.axis, ctx.indices = x.shape, axis, indices
+        return values if keepdims else values.squeeze(axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = get_array_module(grad)
+        out = xp.zeros(ctx.shape, dtype=grad.dtype)
+        index = xp.expand_dims(ctx.indices, ctx.axis)
+        values = grad if grad.ndim == out.ndim else xp.expand_dims(grad, ctx.axis)
+        xp.put_along_axis(out, index, values, ctx.axis)
+        return out
+
+
+# ------------------------------------------------------------------------ public functions
+def sum(x: Tensor, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:  # noqa: A001
+    """Sum over ``dim`` (an int, a tuple, or None for all)."""
+    dim, keepdim = pick_axis(dim, axis, keepdim, keepdims)
+    return Sum.apply(x, normalize_dims(dim, x.ndim), keepdim)
+
+
+def mean(x: Tensor, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
+    """Mean over ``dim`` (an int, a tuple, or None for all)."""
+    dim, keepdim = pick_axis(dim, axis, keepdim, keepdims)
+    if x.dtype.kind != "f":
+        raise TypeError(f"mean: expected a floating tensor, got dtype {x.dtype}")
+    return Mean.apply(x, normalize_dims(dim, x.ndim), keepdim)
+
+
+def _correction(unbiased, correction) -> int:
+    if correction is not None:
+        return int(correction)
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """Variance over ``dim``; unbiased (divide by n - 1) by default, as PyTorch."""
+    dim, keepdim = pick_axis(dim, axis, keepdim, keepdims)
+    return Var.apply(x, normalize_dims(dim, x.ndim), keepdim, _correction(unbiased, correction))
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """Standard deviation: sqrt of ``var`` with the same arguments."""
+    return var(
+        x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
+    ).sqrt()
+
+
+def amax(x: Tensor, dim=None, keepdim=False) -> Tensor:
+    """Largest value over ``dim`` (ties share the gradient)."""
+    return Amax.apply(x, normalize_dims(dim, x.ndim), bool(keepdim), True)
+
+
+def amin(x: Tensor, dim=None, keepdim=False) -> Tensor:
+    """Smallest value over ``dim`` (ties share the gradient)."""
+    return Amax.apply(x, normalize_dims(dim, x.ndim), bool(keepdim), False)
+
+
+def _extreme(x, dim, keepdim, largest):
+    if dim is None:
+        return Amax.apply(x, None, False, largest)
+    (axis,) = normalize_dims(dim, x.ndim)
+    xp = get_array_module(x.data)
+    indices = (xp.argmax if largest else xp.argmin)(x.data, axis=axis)
+    values = MaxAlongDim.apply(x, indices, axis, keepdim)
+    if keepdim:
+        indices = xp.expand_dims(indices, axis)
+    return MaxResult(values, Tensor(indices.astype("int64", copy=False)))
+
+
+def max(x: Tensor, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """``x.max()`` is the largest value; ``x.max(dim)`` is ``(values, indices)`` along ``dim``,
+    as in PyTorch (the gradient goes to the returned index)."""
+    dim, keepdim = pick_axis(dim, axis, keepdim, keepdims)
+    return _extreme(x, dim, keepdim, True)
+
+
+def min(x: Tensor, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """``x.min()`` is the smallest value; ``x.min(dim)`` is ``(values, indices)``."""
+    dim, keepdim = pick_axis(dim, axis, keepdim, keepdims)
+    return _extreme(x, dim, keepdim, False)
+
+
+def argmax(x: Tensor, dim=None, keepdim=False) -> Tensor:
+    """Index of the largest value (over the flattened tensor when ``dim`` is None)."""
+    xp = get_array_module(x.data)
+    if dim is None:
+        return Tensor(xp.asarray(xp.argmax(x.data), dtype="int64"))
+    (axis,) = normalize_dims(dim, x.ndim)
+    return Tensor(xp.argmax(x.data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
+
+
+def argmin(x: Tensor, dim=None, keepdim=False) -> Tensor:
+    """Index of the smallest value (over the flattened tensor when ``dim`` is None)."""
+    xp = get_array_module(x.data)
+    if dim is None:
+        return Tensor(xp.asarray(xp.argmin(x.data), dtype="int64"))
+    (axis,) = normalize_dims(dim, x.ndim)
+    return Tensor(xp.argmin(x.data, axis=axis, keepdims=keepdim).astype("int64", copy=False))

@@ -1,0 +1,104 @@
+import numpy as np
+import pytest
+import torch
+from helpers import assert_matches_torch
+
+import hubel as hb
+import hubel.functional as F
+
+SHAPES = [(7,), (4, 5), (2, 3, 4, 4)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize(
+    "hb_fn,torch_fn",
+    [
+        (F.sigmoid, torch.sigmoid),
+        (F.tanh, torch.tanh),
+        (F.relu, torch.relu),
+        (lambda x: F.leaky_relu(x, 0.2), lambda x: torch.nn.functional.leaky_relu(x, 0.2)),
+        (F.gelu, torch.nn.functional.gelu),
+        (lambda x: F.gelu(x, "tanh"), lambda x: torch.nn.functional.gelu(x, approximate="tanh")),
+        (lambda x: F.softmax(x, -1), lambda x: torch.softmax(x, -1)),
+        (lambda x: F.softmax(x, 0), lambda x: torch.softmax(x, 0)),
+        (lambda x: F.log_softmax(x, -1), lambda x: torch.log_softmax(x, -1)),
+        (lambda x: F.log_softmax(x, 0), lambda x: torch.log_softmax(x, 0)),
+    ],
+    ids=[
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "gelu",
+        "gelu_tanh",
+        "softmax",
+        "softmax0",
+        "log_softmax",
+        "log_softmax0",
+    ],  # fmt: skip
+)
+def test_activation_matches_torch(hb_fn, torch_fn, shape):
+    assert_matches_torch(hb_fn, torch_fn, shapes=[shape])
+
+
+def test_relu_gradient_at_zero_is_zero_as_torch():
+    x = np.array([-1.0, 0.0, 0.0, 2.0])
+    assert_matches_torch(F.relu, torch.relu, inputs=[x], check_gradcheck=False)
+    t = hb.tensor(x, requires_grad=True)
+    F.relu(t).sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), [0.0, 0.0, 0.0, 1.0])
+
+
+def test_leaky_relu_gradient_at_zero_is_slope_as_torch():
+    x = np.array([-1.0, 0.0, 2.0])
+    assert_matches_torch(lambda t: F.leaky_relu(t, 0.1),
+                         lambda t: torch.nn.functional.leaky_relu(t, 0.1), inputs=[x],
+                         check_gradcheck=False)  # fmt: skip
+
+
+@pytest.mark.parametrize("value", [-1000.0, -50.0, 0.0, 50.0, 1000.0])
+def test_sigmoid_is_finite_and_exact_at_extremes(value):
+    x = hb.tensor([value], dtype=hb.float64, requires_grad=True)
+    y = F.sigmoid(x)
+    y.backward(hb.tensor([1.0], dtype=hb.float64))
+    expected = torch.sigmoid(torch.tensor([value], dtype=torch.float64))
+    np.testing.assert_allclose(y.numpy(), expected.numpy(), rtol=1e-12, atol=0)
+    assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_sigmoid_derivative_is_f_times_one_minus_f():
+    x = hb.tensor(np.linspace(-5, 5, 11), requires_grad=True)
+    y = F.sigmoid(x)
+    y.sum().backward()
+    f = y.numpy()
+    np.testing.assert_allclose(x.grad.numpy(), f * (1 - f), rtol=1e-6)
+
+
+def test_softmax_is_stable_for_huge_scores_and_sums_to_one():
+    x = hb.tensor([[1000.0, 1000.0, -1000.0], [3e4, 0.0, 1.0]])
+    p = F.softmax(x, dim=-1).numpy()
+    assert np.isfinite(p).all()
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(p[0], [0.5, 0.5, 0.0], atol=1e-7)
+
+
+@pytest.mark.parametrize("fn", [F.relu, F.sigmoid, F.tanh, F.gelu])
+def test_activation_keeps_float32(fn):
+    assert fn(hb.randn(3, 4)).dtype == hb.float32
+
+
+def test_activation_rejects_integer_tensor_naming_dtype():
+    with pytest.raises(TypeError, match="relu: expected a floating-point tensor, got dtype int64"):
+        F.relu(hb.tensor([1, 2, 3]))
+
+
+def test_gelu_rejects_unknown_approximation():
+    with pytest.raises(ValueError, match="approximate must be 'none' or 'tanh', got 'fast'"):
+        F.gelu(hb.randn(3), approximate="fast")
+
+
+def test_softmax_rejects_axis_out_of_range():
+    with pytest.raises(
+        ValueError, match=r"dim: expected an axis in \[-2, 1\] for a 2-d tensor, got 2"
+    ):
+        F.softmax(hb.randn(2, 3), dim=2)
