@@ -1,0 +1,23 @@
+"""Layers and containers, as ``torch.nn``."""
+
+from . import functional, init
+from .layers import (
+    GELU,
+    BatchNorm1d,
+    BatchNorm2d,
+    Dropout,
+    Dropout2d,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    Linear,
+    LogSoftmax,
+    ModuleList,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import Module, Parameter, RemovableHandle
