@@ -147,7 +147,8 @@ class CIFAR10(TensorDataset):
 
     Items: image uint8 ``(3, 32, 32)`` (``layout="NCHW"``) or ``(32, 32, 3)`` (``"NHWC"``),
     label int64 in 0..9 naming ``classes[label]``. Images stay uint8 in memory (150 MB for the
-    train set); ``transform`` acts on each drawn batch ``(B, 3, 32, 32)``.
+    train set); ``transform`` acts on each drawn batch ``(B, 3, 32, 32)`` (with
+    ``layout="NHWC"``, ``(B, 32, 32, 3)``: build the transforms with ``layout="NHWC"`` too).
 
     Args:
         root: the data folder (default ``$HUBEL_DATA``, else ``~/.cache/hubel``).

@@ -159,7 +159,9 @@ class Normalize(Transform):
         shape[axis] = self.mean.size
         mean = self.mean.astype(images.dtype).reshape(shape)
         std = self.std.astype(images.dtype).reshape(shape)
-        return (images - mean) / std
+        out = images - mean
+        out /= std  # in place: one temporary fewer
+        return out
 
 
 class RandomCrop(Transform):

@@ -26,6 +26,12 @@ def test_download_verifies_and_renames(server, tmp_path):
     assert not (tmp_path / "cache" / "file.bin.part").exists()
 
 
+def test_download_with_progress_bar_gives_the_same_file(server, tmp_path, capsys):
+    path = download(_remote(server), tmp_path, progress=True)
+    assert path.read_bytes() == PAYLOAD
+    assert "file.bin" in capsys.readouterr().out
+
+
 def test_download_with_wrong_md5_leaves_no_file(server, tmp_path):
     remote = _remote(server, md5="0" * 32)
     with pytest.raises(ChecksumError, match="md5 .*expected 0{32}.*deleted"):
