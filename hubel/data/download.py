@@ -9,6 +9,7 @@ file: whatever sits there has passed the checksum (or is checked before use by :
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import sys
 from dataclasses import dataclass
@@ -67,14 +68,14 @@ def download(
     remote: RemoteFile,
     folder: Path,
     *,
-    retries: int = 3,
+    attempts: int = 3,
     timeout: float = 30.0,
     progress: bool | None = None,
     hint: str = "",
 ) -> Path:
     """Fetch ``remote`` into ``folder`` and return the verified file's path.
 
-    Up to ``retries`` attempts, each resuming where the last stopped. ``progress``: show a rich
+    Up to ``attempts`` tries, each resuming where the last stopped. ``progress``: show a rich
     progress bar (default: only when stdout is a terminal). ``hint`` is appended to the error
     when every attempt fails (e.g. how to place the file by hand).
     """
@@ -85,12 +86,10 @@ def download(
         return final
     folder.mkdir(parents=True, exist_ok=True)
     part = final.with_name(final.name + ".part")
-    import http.client
-
     if progress is None:
         progress = sys.stdout.isatty()
     failure: Exception | None = None
-    for _ in range(max(1, retries)):
+    for _ in range(max(1, attempts)):
         try:
             _fetch(remote, part, timeout, progress)
             failure = None

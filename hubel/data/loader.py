@@ -93,16 +93,16 @@ class DataLoader:
         return self.generator.permutation(count) if self.shuffle else np.arange(count)
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        state = self.generator.bit_generator
+        bit_generator = self.generator.bit_generator
         if self._resume:
             # Replay the interrupted epoch's permutation, then continue from the saved stream.
-            current = state.state
-            state.state = self._epoch_start
+            current = bit_generator.state
+            bit_generator.state = self._epoch_start
             order = self._order()
-            state.state = current
+            bit_generator.state = current
             self._resume = False
         else:
-            self._epoch_start = copy.deepcopy(state.state)
+            self._epoch_start = copy.deepcopy(bit_generator.state)
             self._batches_done = 0
             order = self._order()
         batches = len(self)
@@ -112,7 +112,7 @@ class DataLoader:
             if self.transform is not None:
                 arrays = (apply_transform(self.transform, arrays[0], self.generator), *arrays[1:])
             # Record progress before yielding: a state_dict taken while the caller holds this
-            # batch must resume at the next one.
+            # batch must resume at the next one (after the last batch: at the next epoch).
             self._batches_done = batch + 1
             if self._batches_done == batches:
                 self._epoch_start = None

@@ -71,9 +71,11 @@ def _spatial_axes(layout: Layout) -> tuple[int, int]:
 
 
 def _pair(value: object, name: str) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, int | np.integer) else tuple(value)
-    if len(pair) != 2 or any(
-        isinstance(v, bool) or not isinstance(v, int | np.integer) for v in pair
+    pair = (value, value) if isinstance(value, int | np.integer) else value
+    if (
+        not isinstance(pair, tuple | list)
+        or len(pair) != 2
+        or any(isinstance(v, bool) or not isinstance(v, int | np.integer) for v in pair)
     ):
         raise TypeError(f"{name}: expected an int or a pair of ints, got {value!r}")
     if min(pair) <= 0:

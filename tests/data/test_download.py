@@ -50,7 +50,7 @@ def test_interrupted_download_leaves_only_part_then_resumes(server, tmp_path):
     remote = _remote(server)
     server.hang_up_after = 4096
     with pytest.raises(DownloadError, match="closed after 4,096 of 10,240 bytes"):
-        download(remote, tmp_path, retries=1)
+        download(remote, tmp_path, attempts=1)
     assert not (tmp_path / "file.bin").exists()
     assert (tmp_path / "file.bin.part").read_bytes() == PAYLOAD[:4096]
     assert download(remote, tmp_path).read_bytes() == PAYLOAD
@@ -70,7 +70,7 @@ def test_unreachable_server_raises_one_message_with_hint(tmp_path):
         port = probe.getsockname()[1]
     remote = RemoteFile(f"http://127.0.0.1:{port}/x.bin", "x.bin", "0" * 32, 10)
     with pytest.raises(DownloadError, match="could not download .*x.bin.*\nby hand") as info:
-        download(remote, tmp_path, retries=2, hint="by hand")
+        download(remote, tmp_path, attempts=2, hint="by hand")
     assert info.value.__cause__ is None and info.value.__suppress_context__
     assert not (tmp_path / "x.bin").exists()
 

@@ -121,6 +121,8 @@ def test_random_crop_errors():
         RandomCrop(2, padding=-1)
     with pytest.raises(ValueError, match=r"size: expected positive sizes, got \(0, 2\)"):
         RandomCrop((0, 2))
+    with pytest.raises(TypeError, match="size: expected an int or a pair of ints, got 3.0"):
+        RandomCrop(3.0)
 
 
 def test_random_crop_without_rng_follows_hubel_manual_seed():
