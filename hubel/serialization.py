@@ -34,10 +34,15 @@ def _encode(obj, path: str, arrays: dict):
     if isinstance(obj, dict):
         for key in obj:
             if not isinstance(key, str | int):
-                raise TypeError(f"save: dict keys must be str or int, got {type(key).__name__} "
-                                f"at {path or 'top level'}")  # fmt: skip
-        return {"__dict__": [[k, _encode(v, f"{path}/{k}" if path else str(k), arrays)]
-                             for k, v in obj.items()]}  # fmt: skip
+                raise TypeError(
+                    f"save: dict keys must be str or int, got {type(key).__name__} "
+                    f"at {path or 'top level'}"
+                )
+        return {
+            "__dict__": [
+                [k, _encode(v, f"{path}/{k}" if path else str(k), arrays)] for k, v in obj.items()
+            ]
+        }
     if isinstance(obj, list | tuple):
         items = [_encode(v, f"{path}/{i}" if path else str(i), arrays) for i, v in enumerate(obj)]
         return {"__tuple__" if isinstance(obj, tuple) else "__list__": items}

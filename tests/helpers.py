@@ -20,7 +20,7 @@ def _as_list(out):
 def numeric_gradients(fn, arrays, upstream, eps=1e-6):
     """d<fn(x), upstream>/dx for each floating array, by central differences."""
     grads = []
-    for k, base in enumerate(arrays):
+    for base in arrays:
         if base.dtype.kind != "f":
             grads.append(None)
             continue

@@ -10,7 +10,7 @@ from ..tensor import Tensor
 
 
 def operand(x, like: Tensor | None = None):
-    """Turn a non-tensor operand into something ``Function.apply`` can take without promoting.
+    """Turn a non-tensor operand into something ``Function.apply`` takes without promoting.
 
     Python numbers stay Python numbers (NumPy's weak scalars keep a float32 tensor float32); NumPy
     scalars become Python numbers for the same reason; arrays and lists become tensors of the
@@ -27,7 +27,7 @@ def operand(x, like: Tensor | None = None):
 
 
 def normalize_dims(dim, ndim: int, name: str = "dim"):
-    """``None`` → None (all axes); an int or a sequence of ints → a sorted tuple of axes in range."""
+    """``None`` → None (all axes); an int or ints → a sorted tuple of axes in range."""
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)

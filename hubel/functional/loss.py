@@ -115,17 +115,13 @@ def _class_weights(name, weight, num_classes, dtype):
     return w.astype(dtype, copy=False)
 
 
-def _target_matrix(input, target, weight, ignore_index, label_smoothing, probabilities):
-    """The weight matrix A (N, C) and the mean-reduction denominator (see WeightedNLL)."""
+def _target_matrix(input, target, weight, ignore_index, label_smoothing):
+    """The weight matrix A (N, C) for class-index targets and the mean-reduction denominator
+    (the summed weights of the non-ignored samples, as PyTorch; see WeightedNLL)."""
     x = input.data
     xp = get_array_module(x)
     n, c = x.shape
     w = xp.ones(c, dtype=x.dtype) if weight is None else weight
-    if probabilities:
-        t = target.data.astype(x.dtype, copy=False)
-        if label_smoothing:
-            t = t * (1 - label_smoothing) + label_smoothing / c
-        return t * w, n
     t = target.data
     valid = t != ignore_index
     safe = xp.where(valid, t, 0)
@@ -135,6 +131,19 @@ def _target_matrix(input, target, weight, ignore_index, label_smoothing, probabi
     if label_smoothing:
         a += (label_smoothing / c) * w[None, :] * valid[:, None]
     return a, sample_weight.sum()
+
+
+def _soft_target_loss(input, target, weight, reduction, label_smoothing):
+    """Class-probability targets: L_i = -sum_c w_c t_ic log p_ic, built from primitives so the
+    targets get a gradient too; the mean divides by N."""
+    from .activation import log_softmax
+
+    if label_smoothing:
+        target = target * (1 - label_smoothing) + label_smoothing / input.shape[1]
+    terms = target * log_softmax(input, 1)
+    if weight is not None:
+        terms = terms * Tensor(weight)
+    return _reduce(-_sum(terms, 1), reduction)
 
 
 def _weighted_nll(
@@ -156,11 +165,10 @@ def _weighted_nll(
             from_logits,
         )
         return loss.reshape(()) if reduction == "none" else loss
-    probabilities = target.dtype.kind == "f"
     weight = _class_weights(name, weight, input.shape[1], input.dtype)
-    a, denominator = _target_matrix(
-        input, target, weight, ignore_index, label_smoothing, probabilities
-    )
+    if target.dtype.kind == "f":
+        return _soft_target_loss(input, target, weight, reduction, label_smoothing)
+    a, denominator = _target_matrix(input, target, weight, ignore_index, label_smoothing)
     scale = 1.0 if reduction == "sum" else 1.0 / float(denominator) if denominator else np.nan
     return WeightedNLL.apply(input, a, scale, reduction, from_logits)
 

@@ -3,6 +3,7 @@ the axes it collapsed."""
 
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 
 from ..autograd import Function
@@ -65,7 +66,7 @@ class Var(Function):
     @staticmethod
     def forward(ctx, x, axes=None, keepdims=False, correction=1):
         centered = x - x.mean(axis=axes, keepdims=True)
-        ctx.denominator = max(_count(x.shape, axes) - correction, 0)
+        ctx.denominator = builtins.max(_count(x.shape, axes) - correction, 0)
         ctx.save_for_backward(centered)
         ctx.axes, ctx.keepdims = axes, keepdims
         return (centered * centered).sum(axis=axes, keepdims=keepdims) / ctx.denominator

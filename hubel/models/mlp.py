@@ -8,8 +8,13 @@ from .. import nn
 from ..nn import init
 from .registry import register_model
 
-ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "leaky_relu": nn.LeakyReLU,
-               "gelu": nn.GELU}  # fmt: skip
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "leaky_relu": nn.LeakyReLU,
+    "gelu": nn.GELU,
+}
 INITS = ("default", "zeros", "xavier", "kaiming", "small", "large")
 
 
@@ -51,12 +56,20 @@ class MLP(nn.Sequential):
     3072-1024-512-10 has 3,676,682: flattening a 32x32x3 image makes the first layer huge.
     """
 
-    def __init__(self, in_features: int, hidden: Sequence[int] = (256, 128), num_classes: int = 10,
-                 activation: str = "relu", dropout: float = 0.0, batchnorm: bool = False,
-                 init: str = "default"):  # fmt: skip
+    def __init__(
+        self,
+        in_features: int,
+        hidden: Sequence[int] = (256, 128),
+        num_classes: int = 10,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batchnorm: bool = False,
+        init: str = "default",
+    ):
         if activation not in ACTIVATIONS:
-            raise ValueError(f"MLP: activation must be one of {sorted(ACTIVATIONS)}, got "
-                             f"{activation!r}")  # fmt: skip
+            raise ValueError(
+                f"MLP: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}"
+            )
         if init not in INITS:
             raise ValueError(f"MLP: init must be one of {INITS}, got {init!r}")
         hidden = tuple(hidden)
@@ -82,10 +95,19 @@ class MLP(nn.Sequential):
             init_linear(layer, init, activation)
 
 
-@register_model("mlp", family="MLP", input_size=(3, 32, 32), year=1986,
-                idea="fully connected layers on the flattened image (the homework)")  # fmt: skip
-def mlp(in_features: int = 3 * 32 * 32, hidden: Sequence[int] = (1024, 512),
-        num_classes: int = 10, **kwargs) -> MLP:  # fmt: skip
+@register_model(
+    "mlp",
+    family="MLP",
+    input_size=(3, 32, 32),
+    year=1986,
+    idea="fully connected layers on the flattened image (the homework)",
+)
+def mlp(
+    in_features: int = 3 * 32 * 32,
+    hidden: Sequence[int] = (1024, 512),
+    num_classes: int = 10,
+    **kwargs,
+) -> MLP:
     """The homework's MLP on CIFAR-10: 3072 → 1024 → 512 → 10 with ReLU by default."""
     return MLP(in_features, hidden, num_classes, **kwargs)
 

@@ -22,15 +22,21 @@ class ModelInfo:
 _REGISTRY: dict[str, ModelInfo] = {}
 
 
-def register_model(name: str, *, family: str, input_size: tuple, year: int | None = None,
-                   idea: str = "", **defaults):  # fmt: skip
+def register_model(
+    name: str,
+    *,
+    family: str,
+    input_size: tuple,
+    year: int | None = None,
+    idea: str = "",
+    **defaults,
+):
     """Decorator that adds a builder to the registry under ``name``."""
 
     def wrap(builder: Callable) -> Callable:
         if name in _REGISTRY:
             raise ValueError(f"register_model: {name!r} is already registered")
-        _REGISTRY[name] = ModelInfo(name, builder, family, tuple(input_size), year, idea,
-                                    defaults)  # fmt: skip
+        _REGISTRY[name] = ModelInfo(name, builder, family, tuple(input_size), year, idea, defaults)
         return builder
 
     return wrap

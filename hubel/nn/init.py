@@ -18,10 +18,15 @@ import numpy as np
 from ..backend import get_array_module, get_rng
 from ..tensor import Tensor
 
-_GAINS = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0),
-          "selu": 3.0 / 4}  # fmt: skip
-_CONV = {"conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-         "conv_transpose3d"}  # fmt: skip
+_GAINS = {
+    "linear": 1.0,
+    "identity": 1.0,
+    "sigmoid": 1.0,
+    "tanh": 5.0 / 3,
+    "relu": math.sqrt(2.0),
+    "selu": 3.0 / 4,
+}
+_CONV = {"conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"}
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -130,16 +135,18 @@ def _kaiming_std(tensor, a, mode, nonlinearity, name):
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu") -> Tensor:  # fmt: skip
+def kaiming_uniform_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
     """He uniform: U(-b, b) with b = gain * sqrt(3 / fan); for ReLU, gain = sqrt(2)."""
     _check(tensor, "kaiming_uniform_")
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
     return _fill(tensor, get_rng().uniform(-bound, bound, size=tensor.shape))
 
 
-def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu") -> Tensor:  # fmt: skip
+def kaiming_normal_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
     """He normal: N(0, gain**2 / fan); for ReLU with fan_in that is N(0, 2 / n_in), the
     course's formula."""
     _check(tensor, "kaiming_normal_")

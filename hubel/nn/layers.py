@@ -71,8 +71,10 @@ class Linear(Module):
         return f"Linear(in_features={self.in_features}, out_features={self.out_features})"
 
     def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")  # fmt: skip
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class _Activation(Module):
@@ -173,8 +175,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
         if not isinstance(p, int | float) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p is the drop probability and must be in [0, 1], got "
-                             f"{p!r}")  # fmt: skip
+            raise ValueError(f"Dropout: p is the drop probability and must be in [0, 1], got {p!r}")
         self.p = float(p)
 
     def forward(self, x):
@@ -198,8 +199,17 @@ class _BatchNorm(Module):
 
     _expected = ""
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, dtype=None):  # fmt: skip
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ):
         super().__init__()
         owner = type(self).__name__
         self.num_features = _positive_int(owner, "num_features", num_features)
@@ -209,10 +219,14 @@ class _BatchNorm(Module):
             raise ValueError(f"{owner}: momentum must be in [0, 1] or None, got {momentum}")
         self.eps, self.momentum = eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
+        self.use_bias = affine and bias
         dtype = dtype or get_default_dtype()
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+            if bias:
+                self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -242,12 +256,23 @@ class _BatchNorm(Module):
             if momentum is None:  # cumulative moving average
                 momentum = 1.0 / float(self.num_batches_tracked.data)
         # Without tracked statistics the buffers are None and the batch's own are used always.
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            self.training, momentum, self.eps)  # fmt: skip
+        return F.batch_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training,
+            momentum,
+            self.eps,
+        )
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")  # fmt: skip
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.use_bias}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):
@@ -285,8 +310,9 @@ class Sequential(Module):
         else:
             for i, module in enumerate(modules):
                 if not isinstance(module, Module):
-                    raise TypeError(f"Sequential: argument {i} is a {type(module).__name__}, "
-                                    f"not a Module")  # fmt: skip
+                    raise TypeError(
+                        f"Sequential: argument {i} is a {type(module).__name__}, not a Module"
+                    )
                 self.add_module(str(i), module)
 
     def forward(self, x):

@@ -77,8 +77,11 @@ class Module:
                 store.pop(name, None)
             (self._parameters if isinstance(value, Parameter) else self._modules)[name] = value
             return
-        for store, kind in ((self._parameters, Parameter), (self._modules, Module),
-                            (self._buffers, Tensor)):  # fmt: skip
+        for store, kind in (
+            (self._parameters, Parameter),
+            (self._modules, Module),
+            (self._buffers, Tensor),
+        ):
             if name in store:
                 if value is not None and not isinstance(value, kind):
                     raise TypeError(
@@ -106,15 +109,18 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a parameter (or ``None`` for an absent one, such as ``bias=False``)."""
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, got "
-                            f"{type(param).__name__}")  # fmt: skip
+            raise TypeError(
+                f"register_parameter({name!r}): expected a Parameter or None, got "
+                f"{type(param).__name__}"
+            )
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add state that is saved in ``state_dict`` but not learned (BN's running mean)."""
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"register_buffer({name!r}): expected a Tensor or None, got "
-                            f"{type(tensor).__name__}")  # fmt: skip
+            raise TypeError(
+                f"register_buffer({name!r}): expected a Tensor or None, got {type(tensor).__name__}"
+            )
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)
@@ -323,5 +329,6 @@ class Module:
         return head + "\n".join(lines) + "\n)"
 
     def __dir__(self):
-        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules)
-                      | set(self._buffers))  # fmt: skip
+        return sorted(
+            set(super().__dir__()) | set(self._parameters) | set(self._modules) | set(self._buffers)
+        )

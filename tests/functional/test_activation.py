@@ -35,7 +35,7 @@ SHAPES = [(7,), (4, 5), (2, 3, 4, 4)]
         "softmax0",
         "log_softmax",
         "log_softmax0",
-    ],  # fmt: skip
+    ],
 )
 def test_activation_matches_torch(hb_fn, torch_fn, shape):
     assert_matches_torch(hb_fn, torch_fn, shapes=[shape])
@@ -51,9 +51,12 @@ def test_relu_gradient_at_zero_is_zero_as_torch():
 
 def test_leaky_relu_gradient_at_zero_is_slope_as_torch():
     x = np.array([-1.0, 0.0, 2.0])
-    assert_matches_torch(lambda t: F.leaky_relu(t, 0.1),
-                         lambda t: torch.nn.functional.leaky_relu(t, 0.1), inputs=[x],
-                         check_gradcheck=False)  # fmt: skip
+    assert_matches_torch(
+        lambda t: F.leaky_relu(t, 0.1),
+        lambda t: torch.nn.functional.leaky_relu(t, 0.1),
+        inputs=[x],
+        check_gradcheck=False,
+    )
 
 
 @pytest.mark.parametrize("value", [-1000.0, -50.0, 0.0, 50.0, 1000.0])

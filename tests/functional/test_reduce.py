@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+import torch
+from helpers import assert_matches_torch
+
+import hubel as hb
+
+DIMS = [None, 0, 1, -1, (0, 2)]
+
+
+@pytest.mark.parametrize("dim", DIMS)
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("op", ["sum", "mean", "var", "std", "amax", "amin"])
+def test_reduction_matches_torch(op, dim, keepdim):
+    def hb_fn(x):
+        return getattr(x, op)(dim, keepdim=keepdim)
+
+    def th_fn(x):
+        if dim is None and op not in ("amax", "amin"):
+            out = getattr(x, op)()
+            return out.reshape([1] * x.ndim) if keepdim else out
+        return getattr(x, op)(dim=dim if dim is not None else tuple(range(x.ndim)), keepdim=keepdim)
+
+    assert_matches_torch(hb_fn, th_fn, shapes=[(3, 4, 5)])
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_max_min_along_dim_return_values_and_indices_as_torch(op, dim, keepdim):
+    x = np.random.default_rng(3).standard_normal((3, 4, 5))
+    assert_matches_torch(
+        lambda t: getattr(t, op)(dim, keepdim=keepdim)[0],
+        lambda t: getattr(t, op)(dim, keepdim=keepdim)[0],
+        inputs=[x],
+    )
+    h = getattr(hb.tensor(x), op)(dim, keepdim=keepdim)
+    t = getattr(torch.tensor(x), op)(dim, keepdim=keepdim)
+    np.testing.assert_array_equal(h.indices.numpy(), t.indices.numpy())
+    assert h.indices.dtype == hb.int64
+
+
+def test_full_max_with_ties_shares_gradient_like_torch():
+    x = np.array([[1.0, 3.0, 3.0], [3.0, 0.0, -1.0]])
+    assert_matches_torch(lambda t: t.max(), lambda t: t.max(), inputs=[x], check_gradcheck=False)
+    assert_matches_torch(
+        lambda t: t.amax(1), lambda t: t.amax(1), inputs=[x], check_gradcheck=False
+    )
+
+
+def test_var_unbiased_flag_and_correction():
+    x = np.random.default_rng(0).standard_normal((4, 6))
+    assert_matches_torch(
+        lambda t: t.var(1, unbiased=False), lambda t: t.var(1, unbiased=False), inputs=[x]
+    )
+    assert_matches_torch(
+        lambda t: t.var(0, correction=0), lambda t: t.var(0, correction=0), inputs=[x]
+    )
+
+
+def test_numpy_style_axis_and_keepdims_are_accepted():
+    x = hb.randn(3, 4)
+    np.testing.assert_allclose(
+        x.sum(axis=1, keepdims=True).numpy(), x.numpy().sum(axis=1, keepdims=True), rtol=1e-6
+    )
+    np.testing.assert_allclose(x.mean(axis=0).numpy(), x.numpy().mean(axis=0), rtol=1e-6)
+
+
+def test_argmax_matches_numpy():
+    x = hb.randn(5, 7)
+    np.testing.assert_array_equal(x.argmax(1).numpy(), x.numpy().argmax(1))
+    assert x.argmax().item() == x.numpy().argmax()
+
+
+def test_reduction_axis_out_of_range_is_named():
+    with pytest.raises(ValueError, match=r"dim: expected an axis in \[-2, 1\] for a 2-d tensor"):
+        hb.randn(2, 3).sum(dim=3)
+
+
+def test_both_dim_and_axis_is_refused():
+    with pytest.raises(TypeError, match="either dim= or axis="):
+        hb.randn(2, 3).sum(dim=0, axis=1)
