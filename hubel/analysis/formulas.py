@@ -11,6 +11,7 @@ not counted, and pooling, activations and batch norm count 0 MACs.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from numbers import Integral
 
 from hubel.analysis.answer import Answer, fmt, product
 from hubel.analysis.validate import Pair, check_bool, check_int, check_pair
@@ -204,7 +205,7 @@ def _window_numbers(index: int, layer: Layer) -> tuple[int, int, int]:
         numbers = (layer["kernel_size"], layer.get("stride", 1), layer.get("dilation", 1))
     elif isinstance(layer, tuple | list) and 1 <= len(layer) <= 3:
         numbers = (*layer, 1, 1)[:3]
-    elif isinstance(layer, int):
+    elif isinstance(layer, Integral):
         numbers = (layer, 1, 1)
     else:
         raise TypeError(

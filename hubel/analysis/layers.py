@@ -48,7 +48,7 @@ def conv2d_cost(
     out_channels: int,
     kernel_size: Size,
     stride: Size = 1,
-    padding: int | tuple = 0,
+    padding: int | tuple | str = 0,
     dilation: Size = 1,
     groups: int = 1,
     bias: bool = True,

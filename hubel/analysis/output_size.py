@@ -117,12 +117,12 @@ class _Window:
 def _windows(size, kernel_size, stride, padding, dilation, ceil_mode) -> list[_Window]:
     """Validate the arguments and split them into one _Window per spatial dimension."""
     check_bool("ceil_mode", ceil_mode)
-    if isinstance(size, tuple | list):
+    two_dimensional = isinstance(size, tuple | list)
+    if two_dimensional:
         sizes = check_pair("size", size)
         kernels = check_pair("kernel_size", kernel_size)
         strides = check_pair("stride", stride)
         dilations = check_pair("dilation", dilation)
-        paddings = check_padding(padding, two_dimensional=True)
         axes = ("H", "W")
     else:
         for name, value in (
@@ -139,17 +139,34 @@ def _windows(size, kernel_size, stride, padding, dilation, ceil_mode) -> list[_W
         kernels = (check_int("kernel_size", kernel_size),)
         strides = (check_int("stride", stride),)
         dilations = (check_int("dilation", dilation),)
-        paddings = check_padding(padding, two_dimensional=False)
         axes = ("W",)
+    if isinstance(padding, str):
+        paddings = _named_padding(padding, kernels, strides, dilations)
+    else:
+        paddings = check_padding(padding, two_dimensional)
     return [
         _Window(axis, *numbers, ceil_mode)
         for axis, *numbers in zip(axes, sizes, kernels, strides, paddings, dilations, strict=True)
     ]
 
 
+def _named_padding(padding: str, kernels, strides, dilations) -> tuple[Pair, ...]:
+    """PyTorch's ``padding='valid'`` (none) and ``'same'`` (output size = input size)."""
+    if padding == "valid":
+        return tuple((0, 0) for _ in kernels)
+    if padding == "same":
+        if any(stride != 1 for stride in strides):
+            shown = strides[0] if len(strides) == 1 else strides
+            raise ValueError(f"padding: 'same' needs stride 1, as in PyTorch; got stride={shown}")
+        # PyTorch pads D·(F - 1) in all; when that is odd, the extra one goes on the right
+        totals = [dilation * (kernel - 1) for kernel, dilation in zip(kernels, dilations)]
+        return tuple((total // 2, total - total // 2) for total in totals)
+    raise ValueError(f"padding: expected an int, a pair, 'same' or 'valid', got {padding!r}")
+
+
 def _layer_text(layer_name, kernel_size, stride, padding, dilation, ceil_mode) -> str:
     """``Conv2d(kernel_size=5, stride=1, padding=0)``; dilation and ceil_mode only when set."""
-    text = f"{layer_name}(kernel_size={kernel_size}, stride={stride}, padding={padding}"
+    text = f"{layer_name}(kernel_size={kernel_size}, stride={stride}, padding={padding!r}"
     if dilation not in (1, (1, 1), [1, 1]):
         text += f", dilation={dilation}"
     if ceil_mode:
@@ -158,6 +175,8 @@ def _layer_text(layer_name, kernel_size, stride, padding, dilation, ceil_mode) -
 
 
 def _window_output(layer_name, size, kernel_size, stride, padding, dilation, ceil_mode) -> Answer:
+    if not isinstance(layer_name, str):
+        raise TypeError(f"layer_name: expected a string like 'Conv2d', got {layer_name!r}")
     windows = _windows(size, kernel_size, stride, padding, dilation, ceil_mode)
     # width first: the course's W_1/W_2 is the dimension a learner reads first
     too_small = [window.too_small_text() for window in reversed(windows) if window.output < 1]
@@ -190,7 +209,7 @@ def conv_output_size(
     size: Size,
     kernel_size: Size,
     stride: Size = 1,
-    padding: int | tuple = 0,
+    padding: int | tuple | str = 0,
     dilation: Size = 1,
     ceil_mode: bool = False,
     *,
@@ -202,7 +221,8 @@ def conv_output_size(
         size: the input width W_in (one dimension) or ``(H, W)``.
         kernel_size, stride, dilation: an int, or ``(h, w)`` when ``size`` is a pair.
         padding: an int (each side); ``(left, right)`` for one dimension; for two,
-            ``(P_h, P_w)`` or ``((top, bottom), (left, right))``.
+            ``(P_h, P_w)`` or ``((top, bottom), (left, right))``; or PyTorch's ``'valid'``
+            (no padding) or ``'same'`` (stride 1; D·(F - 1) in all, the odd one on the right).
         ceil_mode: round up instead of down (PyTorch's pooling option, with its rule that the
             last window must start inside the input or the left padding).
         layer_name: names the layer in the error raised when the kernel does not fit.
@@ -232,6 +252,8 @@ def pool_output_size(
     ``stride`` defaults to ``kernel_size`` (windows side by side), and each side's padding
     may be at most ``kernel_size // 2``. Pooling has no parameters.
     """
+    if isinstance(padding, str):
+        raise TypeError(f"padding: pooling takes an int or a pair (h, w), got {padding!r}")
     stride = kernel_size if stride is None else stride
     windows = _windows(size, kernel_size, stride, padding, dilation, ceil_mode)
     for window in windows:
@@ -248,7 +270,7 @@ def check_output_size(
     size: Size,
     kernel_size: Size,
     stride: Size = 1,
-    padding: int | tuple = 0,
+    padding: int | tuple | str = 0,
     dilation: Size = 1,
     ceil_mode: bool = False,
 ) -> Size:

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from hubel.analysis import (
+    LayerCost,
     calc_stack,
     conv2d_cost,
     depthwise_separable_cost,
@@ -30,7 +31,6 @@ from hubel.analysis import (
     pool2d_cost,
 )
 from hubel.analysis.answer import fmt
-from hubel.analysis.layers import LayerCost
 
 
 def _library_type(parse: Callable, name: str) -> Callable[[str], object]:

@@ -1,7 +1,10 @@
 """The course's formulas on hand-worked examples: values and the worked steps a student writes."""
 
+import ast
 import doctest
 import math
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -58,6 +61,13 @@ def test_asymmetric_padding_adds_left_and_right():
     assert answer.value == 5
     assert answer.steps == ("W_out = floor((10 - 3 + 0 + 1) / 2) + 1 = 5",)
     assert "P_left + P_right" in answer.formula
+
+
+def test_same_padding_puts_the_odd_one_on_the_right_like_pytorch():
+    answer = conv_output_size((32, 31), (4, 3), padding="same")
+    assert answer.value == (32, 31)
+    assert answer.steps[0] == "H_out = floor((32 - 4 + 1 + 2) / 1) + 1 = 32"
+    assert conv_output_size(9, 5, padding="valid").value == 5
 
 
 def test_two_dimensions_square_share_one_line():
@@ -225,3 +235,27 @@ def test_docstring_examples_run():
     results = [doctest.testmod(module) for module in modules]
     assert sum(result.failed for result in results) == 0
     assert sum(result.attempted for result in results) >= 10
+
+
+FORMULA_MODULES = ["answer", "validate", "output_size", "formulas", "layers", "separable"]
+FORMULA_MODULES += ["shapes", "stack"]
+
+
+def _imported_names(path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            yield node.module
+
+
+def test_formulas_import_only_the_standard_library():
+    """Pure Python: no NumPy, and never torch (it is the tests' oracle only)."""
+    root = Path(analysis.__file__).parent
+    for module in FORMULA_MODULES:
+        for name in _imported_names(root / f"{module}.py"):
+            assert name.split(".")[0] in sys.stdlib_module_names or name.startswith(
+                "hubel.analysis"
+            ), f"{module}.py imports {name}"
+    cli = root.parent / "cli" / "calc.py"
+    assert not [name for name in _imported_names(cli) if name.split(".")[0] in ("torch", "numpy")]

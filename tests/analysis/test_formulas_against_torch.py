@@ -80,6 +80,24 @@ def test_conv_matches_torch_conv2d(data):
     assert conv_macs(in_channels, out_channels, kernel, size, groups).value == macs
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    size=st.tuples(sizes, sizes),
+    kernel=st.tuples(kernels, kernels),
+    dilation=st.tuples(dilations, dilations),
+    padding=st.sampled_from(["same", "valid"]),
+)
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+def test_named_padding_matches_torch(size, kernel, dilation, padding):
+    conv = torch.nn.Conv2d(1, 1, kernel, padding=padding, dilation=dilation, device=META)
+    shape, _ = _run(conv, 1, 1, *size)
+    if shape is None:
+        with pytest.raises(ValueError):
+            conv_output_size(size, kernel, 1, padding, dilation)
+    else:
+        assert conv_output_size(size, kernel, 1, padding, dilation).value == shape[2:]
+
+
 @settings(max_examples=250, deadline=None)
 @given(st.data())
 def test_pool_matches_torch_max_and_avg_pool(data):
