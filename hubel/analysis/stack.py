@@ -25,7 +25,9 @@ layer               meaning (the PyTorch layer)                                 
 ==================  ==========================================================  ==============
 
 ``dw{F}`` is short for ``dw{F}x{F}``; ``pool{F}x{F}`` and ``avgpool{F}x{F}`` allow non-square
-windows. Options: ``s{S}`` stride, ``p{P}`` padding, ``d{D}`` dilation, ``g{G}`` groups, ``c`` ceil_mode,
+windows.
+
+Options: ``s{S}`` stride, ``p{P}`` padding, ``d{D}`` dilation, ``g{G}`` groups, ``c`` ceil_mode,
 ``nb`` no bias. Defaults are PyTorch's: stride 1 (pooling: F), padding 0, dilation 1, groups 1,
 bias on. So ``conv3x3x64s2p1`` is ``Conv2d(C, 64, 3, stride=2, padding=1)`` and a MobileNet
 block is ``dw3x3p1nb bn pw64nb bn``.

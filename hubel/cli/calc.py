@@ -164,7 +164,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     calc = subparsers.add_parser(
         "calc",
         help="output sizes, parameters and MACs, with worked steps",
-        description=__doc__.split("\n\n")[0],
+        description="The course's calculators: sizes, parameters and MACs, with worked steps.",
+        epilog="examples:\n" + __doc__.split("\n\n")[1],  # the usage lines above
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = calc.add_subparsers(dest="calc_command", required=True)
