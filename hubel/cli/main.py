@@ -1,0 +1,39 @@
+"""The ``hubel`` command: one subcommand per module of ``hubel.cli``, each a thin layer that
+parses, calls the library and prints.
+
+    hubel train [options]           train a model (default: the MLP on the bundled digits)
+    hubel evaluate RUN_DIR          recompute a run's test metrics from its saved weights
+    hubel calc conv|pool|...        the course's calculators with worked steps
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import calc, train
+
+COMMANDS = (train, calc)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hubel",
+        description="hubel: deep learning from first principles, proven against PyTorch.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n")[1],
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMANDS:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,11 @@
+"""Training: the loop (``Trainer``/``fit``), metrics, checkpoints, runs from a config."""
+
+from .checkpoint import load_checkpoint, save_checkpoint
+from .config import TrainConfig
+from .metrics import accuracy, confusion_matrix, per_class_accuracy
+from .trainer import Trainer, TrainingDiverged, TrainingInterrupted, evaluate
+
+
+def fit(model, optimizer, train_loader, val_loader=None, **options) -> list[dict]:
+    """Train with a ``Trainer`` built from the same arguments; returns the metric history."""
+    return Trainer(model, optimizer, train_loader, val_loader, **options).fit()
