@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 
 _grad_enabled = True
+_op_hooks: dict = {}  # id -> hook(function, inputs, output, options); see register_op_hook
 
 
 def is_grad_enabled() -> bool:
@@ -90,7 +91,38 @@ class Function:
             out._fn = cls
             out._ctx = ctx
             out._parents = inputs
+        if _op_hooks:
+            for hook in tuple(_op_hooks.values()):
+                hook(cls, inputs, out, kwargs)
         return out
+
+
+class OpHookHandle:
+    """Returned by ``register_op_hook``; ``remove()`` (or leaving a ``with`` block) detaches it."""
+
+    _next = 0
+
+    def __init__(self, hook):
+        self.id = OpHookHandle._next
+        OpHookHandle._next += 1
+        _op_hooks[self.id] = hook
+
+    def remove(self) -> None:
+        _op_hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def register_op_hook(hook) -> OpHookHandle:
+    """Call ``hook(function, inputs, output, options)`` after every op (every ``Function.apply``),
+    with or without gradient recording. Tools that look inside a model (the analyzer counting
+    ``x + identity`` in a ResNet block, BN folding tracing which layer feeds which) use it;
+    nothing in training does, and with no hook registered it costs one dict check per op."""
+    return OpHookHandle(hook)
 
 
 def unbroadcast(grad, shape: tuple):

@@ -133,3 +133,16 @@ def test_custom_function_with_save_for_backward():
     x = hb.tensor([2.0], requires_grad=True)
     Cube.apply(x).backward(hb.ones(1))
     assert x.grad.item() == 12.0
+
+
+def test_op_hook_sees_every_op_with_inputs_and_output_until_removed():
+    seen = []
+    x = hb.randn(2, 3)
+    with hb.autograd.register_op_hook(
+        lambda fn, inputs, out, opts: seen.append((fn.__name__, out.shape))
+    ):
+        with hb.no_grad():
+            y = (x + x).sum(1)
+    (x * 2).sum()
+    assert seen == [("Add", (2, 3)), ("Sum", (2,))]
+    assert y.shape == (2,)
