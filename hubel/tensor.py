@@ -165,9 +165,10 @@ class Tensor:
         return F.cast(self, self.dtype, copy=True)
 
     def __repr__(self) -> str:
-        body = np.array2string(
-            np.asarray(self.numpy()), separator=", ", prefix="tensor(", precision=4
-        )
+        array = np.asarray(self.numpy())
+        fixed = array.dtype.kind == "f" and not np.all(np.mod(array[np.isfinite(array)], 1) == 0)
+        body = np.array2string(array, separator=", ", prefix="tensor(", precision=4,
+                               floatmode="fixed" if fixed else "maxprec")  # fmt: skip
         extras = []
         if self.dtype not in (get_default_dtype(), np.dtype(np.int64)) or self.data.size == 0:
             extras.append(f"dtype=hubel.{self.dtype}")
