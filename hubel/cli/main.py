@@ -12,9 +12,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import calc, train
+from . import calc, models, train
 
-COMMANDS = (train, calc)
+COMMANDS = (train, calc, models)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,58 @@
+"""``hubel models``: the model zoo as a table (name, family, input size, parameters, year, idea).
+
+    hubel models                     every registered architecture
+    hubel models --family ResNet     only one family
+
+The numbers come from :mod:`hubel.models`: this file asks the registry and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _input_size(size: tuple) -> str:
+    return "x".join(str(s) for s in size)
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..models import list_models, model_info, parameter_count
+
+    infos = [model_info(name) for name in list_models()]
+    if args.family:
+        wanted = args.family.lower()
+        infos = [info for info in infos if info.family.lower() == wanted]
+        if not infos:
+            families = sorted({model_info(name).family for name in list_models()})
+            print(f"error: --family: expected one of {families}, got {args.family!r}",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+    console = Console()
+    if not console.is_terminal:  # piped or captured: keep each model on one line
+        console.width = max(console.width, 160)
+    table = Table(title="hubel model zoo")
+    for column, justify in (("name", "left"), ("family", "left"), ("input", "right"),
+                            ("params", "right"), ("year", "right"), ("idea", "left")):  # fmt: skip
+        table.add_column(column, justify=justify, no_wrap=column != "idea")
+    for info in sorted(infos, key=lambda i: (i.year or 0, i.family, i.name)):
+        table.add_row(info.name, info.family, _input_size(info.input_size),
+                      f"{parameter_count(info.name):,}", str(info.year or ""), info.idea)  # fmt: skip
+    console.print(table)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``models`` to the ``hubel`` command's subparsers."""
+    parser = subparsers.add_parser(
+        "models",
+        help="the model zoo: name, family, input size, parameters, year, idea",
+        description="List the registered architectures; build one with "
+        "hubel.models.get_model(name) or train it with `hubel train --model NAME`.",
+    )
+    parser.add_argument("--family", help="only this family, e.g. ResNet or VGG")
+    parser.set_defaults(func=run_models)
+    return parser
