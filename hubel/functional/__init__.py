@@ -23,6 +23,7 @@ from .arithmetic import (
     sub,
     where,
 )
+from .conv import conv2d
 from .dropout import dropout, dropout2d
 from .linear import linear
 from .loss import (
@@ -34,7 +35,9 @@ from .loss import (
     mse_loss,
     nll_loss,
 )
-from .norm import batch_norm
+from .norm import batch_norm, local_response_norm
+from .padding import pad
+from .pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
 from .shape import (
     cat,
@@ -53,11 +56,14 @@ from .shape import (
 
 __all__ = [
     "abs",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool2d",
     "add",
     "amax",
     "amin",
     "argmax",
     "argmin",
+    "avg_pool2d",
     "batch_norm",
     "binary_cross_entropy_with_logits",
     "cast",
@@ -65,6 +71,7 @@ __all__ = [
     "clamp",
     "clip",
     "concatenate",
+    "conv2d",
     "cross_entropy",
     "div",
     "dropout",
@@ -79,10 +86,12 @@ __all__ = [
     "l2_penalty",
     "leaky_relu",
     "linear",
+    "local_response_norm",
     "log",
     "log_softmax",
     "matmul",
     "max",
+    "max_pool2d",
     "maximum",
     "mean",
     "min",
@@ -91,6 +100,7 @@ __all__ = [
     "mul",
     "neg",
     "nll_loss",
+    "pad",
     "permute",
     "pow",
     "relu",

@@ -1,20 +1,58 @@
-"""Batch normalisation, fused: one op for the forward and a closed-form backward.
+"""Normalisation: batch norm (fused: one op, a closed-form backward) and local response norm.
 
-Training: normalise each channel with the batch's own mean and (biased) variance, then scale by
-gamma and shift by beta; update the running averages (with the unbiased variance, as PyTorch).
-Inference: use the running averages instead, so the output does not depend on the batch.
+Batch norm, training: normalise each channel with the batch's own mean and (biased) variance,
+then scale by gamma and shift by beta; update the running averages (with the unbiased variance,
+as PyTorch). Inference: use the running averages instead, so the output does not depend on the
+batch. Either way it is one per-channel scale and shift, y = x·scale + shift.
+
+Speed: per-channel sums run over a matrix whose columns are the channels (free for (N, C) input
+and for the channels-last feature maps that conv returns: a (N·H·W, C) view), else over
+(N, C, H·W); ``einsum`` does each sum, or sum of products, in one pass without temporaries.
 """
 
 from __future__ import annotations
+
+import numbers
 
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 
 
-def _channel_shape(x) -> tuple:
-    """(1, C, 1, 1, ...): a per-channel vector shaped to broadcast against x."""
-    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+def _per_channel(x):
+    """x as (M, C) when that is free (2-D input, channels-last maps), else (N, C, L); and the
+    shape a per-channel vector takes to broadcast against it."""
+    xp = get_array_module(x)
+    channels = x.shape[1]
+    moved = xp.moveaxis(x, 1, -1)
+    if x.ndim == 2 or moved.flags.c_contiguous:
+        return moved.reshape(-1, channels), (channels,)
+    return x.reshape(x.shape[0], channels, -1), (channels, 1)
+
+
+def _like(view, x_shape):
+    """Undo ``_per_channel``: the view's values in x's (N, C, ...) shape, without a copy."""
+    xp = get_array_module(view)
+    if view.ndim == 3:
+        return view.reshape(x_shape)
+    return xp.moveaxis(view.reshape((x_shape[0], *x_shape[2:], x_shape[1])), -1, 1)
+
+
+def _as_view_of(grad, view):
+    """The upstream gradient in the same (M, C) or (N, C, L) form as the input's view."""
+    xp = get_array_module(grad)
+    if view.ndim == 3:
+        return grad.reshape(view.shape)
+    return xp.ascontiguousarray(xp.moveaxis(grad, 1, -1)).reshape(view.shape)
+
+
+def _channel_sum(a, b=None):
+    """Σ a (or Σ a·b) per channel, over every axis but the channel axis of the view."""
+    xp = get_array_module(a)
+    axes = "mc" if a.ndim == 2 else "ncl"
+    if b is None:
+        return xp.einsum(f"{axes}->c", a)
+    return xp.einsum(f"{axes},{axes}->c", a, b)
 
 
 class BatchNormTrain(Function):
@@ -23,36 +61,49 @@ class BatchNormTrain(Function):
     With M values per channel and g = dL/dy:
       dL/dβ = Σ g,   dL/dγ = Σ g x̂,
       dL/dx = γ / sqrt(σ²_B + ε) · (g - Σg / M - x̂ · Σ(g x̂) / M)
-    (the last two terms are the batch statistics' own dependence on x).
+    (the last two terms are the batch statistics' own dependence on x). The forward also
+    updates the running statistics in place, as PyTorch's kernel does.
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias, mean, var, eps, axes):
+    def forward(ctx, x, weight, bias, *, eps, running_mean=None, running_var=None, momentum=0.1):
         xp = get_array_module(x)
-        shape = _channel_shape(x)
+        view, vector = _per_channel(x)
+        m = view.size // x.shape[1]
+        mean = _channel_sum(view) / m
+        centered = view - mean.reshape(vector)
+        var = _channel_sum(centered, centered) / m
         inv_std = 1 / xp.sqrt(var + eps)
         scale = inv_std if weight is None else weight * inv_std
-        shift = -mean * scale if bias is None else bias - mean * scale
-        y = x * scale.reshape(shape) + shift.reshape(shape)
-        ctx.save_for_backward(x, weight, mean, inv_std)
-        ctx.axes = axes
-        return y
+        y = xp.multiply(centered, scale.reshape(vector), out=xp.empty_like(centered))
+        if bias is not None:
+            y += bias.reshape(vector)
+        if running_mean is not None:
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean.astype(running_mean.dtype, copy=False)
+            running_var *= 1 - momentum
+            running_var += (momentum * m / (m - 1)) * var.astype(running_var.dtype, copy=False)
+        ctx.save_for_backward(centered, weight, inv_std)
+        ctx.x_shape = x.shape
+        return _like(y, x.shape)
 
     @staticmethod
     def backward(ctx, grad):
-        x, weight, mean, inv_std = ctx.saved_tensors
-        shape, axes = _channel_shape(x), ctx.axes
-        m = x.size // x.shape[1]
-        x_hat = (x - mean.reshape(shape)) * inv_std.reshape(shape)
-        sum_g = grad.sum(axis=axes)
-        sum_g_xhat = (grad * x_hat).sum(axis=axes)
-        gamma = 1 if weight is None else weight
-        a = gamma * inv_std
+        centered, weight, inv_std = ctx.saved_tensors
+        grad = _as_view_of(grad, centered)
+        vector = (centered.shape[1],) + (1,) * (centered.ndim - 2)
+        m = centered.size // centered.shape[1]
+        sum_g = _channel_sum(grad)
+        sum_g_xhat = _channel_sum(grad, centered) * inv_std
         grad_x = None
         if ctx.needs_input_grad[0]:
-            grad_x = (grad - x_hat * (sum_g_xhat / m).reshape(shape)) * a.reshape(shape)
-            grad_x -= (a * sum_g / m).reshape(shape)
-        return grad_x, sum_g_xhat, sum_g, None, None
+            # γ/σ · (g - Σg/M - x̂ Σ(g x̂)/M) as one scale and shift per channel, with x̂ = c/σ.
+            a = inv_std if weight is None else weight * inv_std
+            grad_x = grad * a.reshape(vector)
+            grad_x -= centered * (a * inv_std * sum_g_xhat / m).reshape(vector)
+            grad_x -= (a * sum_g / m).reshape(vector)
+            grad_x = _like(grad_x, ctx.x_shape)
+        return grad_x, sum_g_xhat, sum_g
 
 
 class BatchNormEval(Function):
@@ -60,25 +111,30 @@ class BatchNormEval(Function):
     shift, so dL/dx = g · γ / sqrt(running_var + ε)."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, mean, var, eps):
+    def forward(ctx, x, weight, bias, *, mean, var, eps):
         xp = get_array_module(x)
-        shape = _channel_shape(x)
+        view, vector = _per_channel(x)
         inv_std = 1 / xp.sqrt(var + eps)
         scale = inv_std if weight is None else weight * inv_std
         shift = -mean * scale if bias is None else bias - mean * scale
-        ctx.save_for_backward(x, mean, inv_std, scale)
-        return x * scale.reshape(shape) + shift.reshape(shape)
+        y = xp.multiply(view, scale.reshape(vector), out=xp.empty(view.shape, dtype=x.dtype))
+        y += shift.reshape(vector)
+        ctx.save_for_backward(view, mean, inv_std, scale)
+        ctx.x_shape = x.shape
+        return _like(y, x.shape)
 
     @staticmethod
     def backward(ctx, grad):
-        x, mean, inv_std, scale = ctx.saved_tensors
-        shape = _channel_shape(x)
-        axes = (0,) + tuple(range(2, x.ndim))
-        grad_x = grad * scale.reshape(shape) if ctx.needs_input_grad[0] else None
+        view, mean, inv_std, scale = ctx.saved_tensors
+        grad = _as_view_of(grad, view)
+        vector = (view.shape[1],) + (1,) * (view.ndim - 2)
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = _like(grad * scale.reshape(vector), ctx.x_shape)
         grad_w = None
         if ctx.needs_input_grad[1]:
-            grad_w = (grad * ((x - mean.reshape(shape)) * inv_std.reshape(shape))).sum(axis=axes)
-        grad_b = grad.sum(axis=axes) if ctx.needs_input_grad[2] else None
+            grad_w = _channel_sum(grad, view - mean.reshape(vector)) * inv_std  # Σ g x̂
+        grad_b = _channel_sum(grad) if ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
 
 
@@ -119,22 +175,76 @@ def batch_norm(
     if (running_mean is None) != (running_var is None):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     if training or running_mean is None:
-        axes = (0,) + tuple(range(2, input.ndim))
-        m = input.data.size // channels
-        if training and m <= 1:
+        if training and input.data.size // channels <= 1:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"{input.shape}; use a batch of at least 2 or call model.eval()"
             )
-        x = input.data
-        mean = x.mean(axis=axes)
-        centered = x - mean.reshape(_channel_shape(x))
-        var = (centered * centered).mean(axis=axes)
-        if training and running_mean is not None:
-            factor = 0.1 if momentum is None else momentum
-            running_mean.data *= 1 - factor
-            running_mean.data += factor * mean.astype(running_mean.dtype, copy=False)
-            running_var.data *= 1 - factor
-            running_var.data += (factor * m / (m - 1)) * var.astype(running_var.dtype, copy=False)
-        return BatchNormTrain.apply(input, weight, bias, mean, var, eps, axes)
-    return BatchNormEval.apply(input, weight, bias, running_mean.data, running_var.data, eps)
+        update = training and running_mean is not None
+        return BatchNormTrain.apply(
+            input,
+            weight,
+            bias,
+            eps=eps,
+            running_mean=running_mean.data if update else None,
+            running_var=running_var.data if update else None,
+            momentum=0.1 if momentum is None else momentum,
+        )
+    return BatchNormEval.apply(
+        input, weight, bias, mean=running_mean.data, var=running_var.data, eps=eps
+    )
+
+
+# ------------------------------------------------------------------ local response norm
+def _channel_window_sum(a, before: int, after: int):
+    """s[:, c] = Σ a[:, c'] for c' in [c - before, c + after], zero beyond the edges: one
+    shifted add per offset of the window (its size is small: 5 in AlexNet)."""
+    xp = get_array_module(a)
+    total = xp.zeros_like(a)
+    channels = a.shape[1]
+    for shift in range(-before, after + 1):
+        lo, hi = max(0, -shift), min(channels, channels - shift)
+        if lo < hi:
+            total[:, lo:hi] += a[:, lo + shift : hi + shift]
+    return total
+
+
+class LocalResponseNorm(Function):
+    """y_c = x_c / d_c^β,  d_c = k + (α/n) Σ_{c' ∈ window(c)} x_c'²  (AlexNet's normalisation
+    across n neighbouring channels, window(c) = [c - n//2, c + (n-1)//2], zero-padded).
+
+    dL/dx_j = g_j d_j^-β - (2αβ/n) x_j Σ_{c: j ∈ window(c)} g_c x_c d_c^(-β-1).
+    """
+
+    @staticmethod
+    def forward(ctx, x, *, size, alpha, beta, k):
+        d = k + (alpha / size) * _channel_window_sum(x * x, size // 2, (size - 1) // 2)
+        d_pow = d**-beta
+        ctx.save_for_backward(x, d, d_pow)
+        ctx.size, ctx.alpha, ctx.beta = size, alpha, beta
+        return x * d_pow
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, d, d_pow = ctx.saved_tensors
+        n = ctx.size
+        # The channels whose window holds j are [j - (n-1)//2, j + n//2]: the mirrored window.
+        back = _channel_window_sum(grad * x * d_pow / d, (n - 1) // 2, n // 2)
+        return grad * d_pow - (2 * ctx.alpha * ctx.beta / n) * x * back
+
+
+def local_response_norm(
+    input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
+    """Normalise (N, C, ...) input across ``size`` neighbouring channels, as
+    ``torch.nn.functional.local_response_norm``: y = x / (k + α/n Σ x²)^β."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"local_response_norm: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim < 3:
+        raise ValueError(
+            f"local_response_norm: expected input of shape (N, C, H, W) or (N, C, L), got "
+            f"{input.shape}"
+        )
+    if not isinstance(size, numbers.Integral) or isinstance(size, bool) or size < 1:
+        raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
+    return LocalResponseNorm.apply(input, size=int(size), alpha=alpha, beta=beta, k=k)

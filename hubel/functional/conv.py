@@ -1,0 +1,234 @@
+"""2-D convolution (PyTorch's cross-correlation), as im2col + one matrix product.
+
+For output pixel (y, x) and output channel o:
+
+    out[n, o, y, x] = b[o] + Σ_{c, i, j} W[o, c, i, j] · x_pad[n, c, y·S_h + i·D_h, x·S_w + j·D_w]
+
+With ``cols`` the im2col matrix (one row per output pixel, F_h·F_w·C columns) and ``Wm`` the
+filters as columns (F_h·F_w·C, C_out) this is ``out = cols @ Wm + b``, and backward is two more
+products: dL/dWm = colsᵀ @ G and dL/dcols = G @ Wmᵀ, which col2im adds back onto the image.
+Grouped convolution does this per group of C/groups channels; the depthwise case (one input
+channel per group, MobileNet's spatial filter) is a sum over taps of per-channel products.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from ..autograd import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+from .window import (
+    CHUNK_BYTES,
+    Window,
+    channels_last,
+    chunks,
+    col2im,
+    im2col,
+    pad_image,
+    pair,
+    to_nchw,
+    unpad_image,
+)
+
+SAVE_COLS_BYTES = 256 << 20  # keep im2col for backward up to this size; rebuild it above
+
+
+class Conv2d(Function):
+    """out = conv(x, W) + b with x (N, C_in, H, W), W (C_out, C_in/groups, F_h, F_w), b (C_out,).
+
+    dL/db = Σ G over (N, H_out, W_out);  dL/dW = colsᵀ G;  dL/dx = col2im(G Wᵀ)
+    (per group). The output is an NCHW view of channels-last memory.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, *, window: Window, groups: int = 1):
+        out_hw = window.output_shape(x.shape[2], x.shape[3], "conv2d")
+        padded = pad_image(x.transpose(0, 2, 3, 1), window.padding)
+        ctx.window, ctx.groups, ctx.out_hw, ctx.x_shape = window, groups, out_hw, x.shape
+        ctx.weight_shape = weight.shape
+        if groups > 1 and weight.shape[1] == 1:
+            out = _depthwise_forward(ctx, padded, weight, window, out_hw)
+        else:
+            out = _im2col_forward(ctx, padded, weight, window, out_hw, groups)
+        if bias is not None:
+            out += bias
+        return to_nchw(out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_x, need_w = ctx.needs_input_grad[:2]
+        need_b = len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]
+        grad = channels_last(grad)  # (N, H_out, W_out, C_out)
+        if ctx.groups > 1 and ctx.weight_shape[1] == 1:
+            grad_padded, grad_w = _depthwise_backward(ctx, grad, need_x, need_w)
+        else:
+            grad_padded, grad_w = _im2col_backward(ctx, grad, need_x, need_w)
+        grad_x = None
+        if need_x:
+            n, c, h, w = ctx.x_shape
+            grad_x = to_nchw(unpad_image(grad_padded, ctx.window.padding, (n, h, w, c)))
+        grad_b = grad.reshape(-1, grad.shape[3]).sum(axis=0) if need_b else None
+        return grad_x, grad_w, grad_b
+
+
+def _im2col_forward(ctx, padded, weight, window, out_hw, groups):
+    xp = get_array_module(padded)
+    out_c, c_group, kh, kw = weight.shape
+    n, wo = padded.shape[0], out_hw[1]
+    # Filters as columns, per group: (C_out, C/g, F_h, F_w) → (g, F_h·F_w·C/g, C_out/g), rows
+    # ordered (i, j, c) like the im2col columns.
+    w_cols = weight.reshape(groups, out_c // groups, c_group, kh, kw).transpose(0, 3, 4, 2, 1)
+    w_cols = w_cols.reshape(groups, kh * kw * c_group, out_c // groups)
+    row_bytes = kh * kw * padded.shape[3] * padded.itemsize
+    need_w = ctx.needs_input_grad[1]
+    keep_cols = need_w and n * out_hw[0] * wo * row_bytes <= SAVE_COLS_BYTES
+    pieces = chunks(n, out_hw, row_bytes, SAVE_COLS_BYTES if keep_cols else CHUNK_BYTES)
+    out = xp.empty((n, *out_hw, out_c), dtype=padded.dtype)
+    for batch, rows in pieces:
+        piece_hw = (rows.stop - rows.start, wo)
+        cols = im2col(padded[batch, window.input_rows(rows)], window, piece_hw, groups)
+        # Write the product straight into the output: each piece is a contiguous block of it.
+        target = out[batch, rows].reshape(-1, groups, out_c // groups).transpose(1, 0, 2)
+        xp.matmul(cols, w_cols, out=target)
+    ctx.w_cols, ctx.pieces, ctx.padded_shape = w_cols, pieces, padded.shape
+    # dL/dW needs the columns: keep them when small, else keep the padded input and rebuild.
+    if keep_cols:
+        ctx.save_for_backward(None, cols)
+    else:
+        ctx.save_for_backward(padded if need_w else None, None)
+    return out
+
+
+def _im2col_backward(ctx, grad, need_x, need_w):
+    xp = get_array_module(grad)
+    padded, saved_cols = ctx.saved_tensors
+    window, groups, w_cols, wo = ctx.window, ctx.groups, ctx.w_cols, ctx.out_hw[1]
+    grad_padded = xp.zeros(ctx.padded_shape, dtype=grad.dtype) if need_x else None
+    grad_w_cols = xp.zeros(w_cols.shape, dtype=grad.dtype) if need_w else None
+    for batch, rows in ctx.pieces:
+        in_rows, piece_hw = window.input_rows(rows), (rows.stop - rows.start, wo)
+        g = grad[batch, rows].reshape(-1, groups, w_cols.shape[2]).transpose(1, 0, 2)
+        if need_w:
+            cols = saved_cols
+            if cols is None:
+                cols = im2col(padded[batch, in_rows], window, piece_hw, groups)
+            grad_w_cols += cols.transpose(0, 2, 1) @ g
+        if need_x:
+            col2im(g @ w_cols.transpose(0, 2, 1), grad_padded[batch, in_rows], window, piece_hw)
+    grad_w = None
+    if need_w:
+        out_c, c_group, kh, kw = ctx.weight_shape
+        grad_w = grad_w_cols.reshape(groups, kh, kw, c_group, out_c // groups)
+        grad_w = grad_w.transpose(0, 4, 3, 1, 2).reshape(ctx.weight_shape)
+    return grad_padded, grad_w
+
+
+def _depthwise_forward(ctx, padded, weight, window, out_hw):
+    """One input channel per group: out[..., o] = Σ_taps x_pad[tap][..., o // m] · W[o, 0, tap].
+
+    A channel multiplier m = C_out / C_in > 1 repeats each input channel m times first, so
+    output channel o reads input channel o // m, PyTorch's grouping.
+    """
+    xp = get_array_module(padded)
+    multiplier = weight.shape[0] // padded.shape[3]
+    if multiplier > 1:
+        padded = xp.repeat(padded, multiplier, axis=3)
+    taps = weight.reshape(weight.shape[0], -1).T  # (F_h·F_w, C_out)
+    out = xp.zeros((padded.shape[0], *out_hw, weight.shape[0]), dtype=padded.dtype)
+    product = xp.empty_like(out)
+    for k, i, j in window.taps():
+        out += xp.multiply(padded[window.offset(i, j, out_hw)], taps[k], out=product)
+    ctx.save_for_backward(padded, taps)
+    ctx.multiplier = multiplier
+    return out
+
+
+def _depthwise_backward(ctx, grad, need_x, need_w):
+    xp = get_array_module(grad)
+    padded, taps = ctx.saved_tensors
+    window, out_hw = ctx.window, ctx.out_hw
+    grad_padded = xp.zeros(padded.shape, dtype=grad.dtype) if need_x else None
+    grad_taps = xp.empty(taps.shape, dtype=grad.dtype) if need_w else None
+    for k, i, j in window.taps():
+        region = window.offset(i, j, out_hw)
+        if need_w:
+            grad_taps[k] = (padded[region] * grad).sum(axis=(0, 1, 2))
+        if need_x:
+            grad_padded[region] += grad * taps[k]
+    if need_x and ctx.multiplier > 1:  # undo the repeat: sum the copies of each channel
+        grad_padded = grad_padded.reshape(*grad_padded.shape[:3], -1, ctx.multiplier).sum(axis=4)
+    grad_w = grad_taps.T.reshape(ctx.weight_shape) if need_w else None
+    return grad_padded, grad_w
+
+
+# ------------------------------------------------------------------------ public function
+def conv_window(kernel_size, stride, padding, dilation, owner: str) -> Window:
+    """Check and normalise conv arguments into a ``Window``.
+
+    ``padding`` is an int, a pair (h, w), ``"valid"`` (none) or ``"same"`` (output size = input
+    size; total padding D·(F - 1) per axis, the odd extra cell on the bottom/right as PyTorch).
+    """
+    kernel = pair(kernel_size, "kernel_size", owner)
+    stride = pair(stride, "stride", owner)
+    dilation = pair(dilation, "dilation", owner)
+    if padding == "valid":
+        return Window(kernel, stride, (0, 0, 0, 0), dilation)
+    if padding == "same":
+        if stride != (1, 1):
+            raise ValueError(f"{owner}: padding='same' needs stride=1, got stride={stride}")
+        totals = [d * (f - 1) for d, f in zip(dilation, kernel)]
+        pads = tuple(p for t in totals for p in (t // 2, t - t // 2))
+        return Window(kernel, stride, pads, dilation)
+    if isinstance(padding, str):
+        raise ValueError(f"{owner}: padding must be 'same', 'valid', an int or a pair, got "
+                         f"{padding!r}")  # fmt: skip
+    ph, pw = pair(padding, "padding", owner, minimum=0)
+    return Window(kernel, stride, (ph, ph, pw, pw), dilation)
+
+
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D convolution of input (N, C_in, H, W) with weight (C_out, C_in/groups, F_h, F_w)
+    and optional bias (C_out,) → (N, C_out, H_out, W_out), where per axis
+    H_out = floor((H + 2P - D·(F - 1) - 1)/S) + 1.
+
+    ``groups`` splits the channels into independent convolutions; ``groups = C_in`` is the
+    depthwise convolution of MobileNet.
+    """
+    owner = "conv2d"
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{owner}: {name} must be a Tensor, got {type(t).__name__}")
+    if weight.ndim != 4:
+        raise ValueError(f"{owner}: expected weight of shape (C_out, C_in/groups, F_h, F_w), got "
+                         f"{weight.shape}")  # fmt: skip
+    out_c, c_group = weight.shape[:2]
+    if not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{owner}: groups must be a positive int, got {groups!r}")
+    if out_c % groups:
+        raise ValueError(f"{owner}: groups={groups} must divide out_channels={out_c}")
+    if input.ndim != 4 or input.shape[1] != c_group * groups:
+        raise ValueError(
+            f"{owner}: expected input of shape (N, {c_group * groups}, H, W) for weight "
+            f"{weight.shape} and groups={groups}, got {input.shape}"
+            + (" (add a batch axis: x.unsqueeze(0))" if input.ndim == 3 else "")
+        )
+    if input.dtype != weight.dtype:
+        raise TypeError(
+            f"{owner}: input dtype {input.dtype} does not match weight dtype {weight.dtype}; "
+            f"convert one (e.g. x.float() or model.double())"
+        )
+    if bias is not None and bias.shape != (out_c,):
+        raise ValueError(f"{owner}: expected bias of shape ({out_c},), got {bias.shape}")
+    window = conv_window(weight.shape[2:], stride, padding, dilation, owner)
+    window.output_shape(input.shape[2], input.shape[3], owner)
+    inputs = (input, weight) if bias is None else (input, weight, bias)
+    return Conv2d.apply(*inputs, window=window, groups=int(groups))
