@@ -1,6 +1,7 @@
 """Layers and containers, as ``torch.nn``."""
 
 from . import functional, init
+from .conv import Conv2d, LocalResponseNorm, ZeroPad2d
 from .layers import (
     GELU,
     BatchNorm1d,
@@ -21,3 +22,4 @@ from .layers import (
 )
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter, RemovableHandle
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
