@@ -26,8 +26,8 @@ def _encode(obj, path: str, arrays: dict):
     if isinstance(obj, Tensor):
         arrays[path] = to_device(obj.data, "cpu")
         return {"__tensor__": path}
-    if isinstance(obj, np.ndarray):
-        arrays[path] = obj
+    if isinstance(obj, np.ndarray) or hasattr(obj, "__cuda_array_interface__"):
+        arrays[path] = to_device(obj, "cpu")
         return {"__array__": path}
     if isinstance(obj, np.generic):
         return obj.item()

@@ -1,6 +1,6 @@
 """Layers and containers, as ``torch.nn``."""
 
-from . import functional, init
+from . import functional, init, utils
 from .conv import Conv2d, LocalResponseNorm, ZeroPad2d
 from .layers import (
     GELU,
