@@ -9,11 +9,18 @@ The numbers come from :mod:`hubel.models`: this file asks the registry and print
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 
 def _input_size(size: tuple) -> str:
     return "x".join(str(s) for s in size)
+
+
+def _order(info) -> tuple:
+    """By year, family, then ImageNet before CIFAR sizes, then numbers in names by value."""
+    natural = [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", info.name)]
+    return info.year or 0, info.family, -info.input_size[-1], natural
 
 
 def run_models(args: argparse.Namespace) -> int:
@@ -38,9 +45,10 @@ def run_models(args: argparse.Namespace) -> int:
     for column, justify in (("name", "left"), ("family", "left"), ("input", "right"),
                             ("params", "right"), ("year", "right"), ("idea", "left")):  # fmt: skip
         table.add_column(column, justify=justify, no_wrap=column != "idea")
-    for info in sorted(infos, key=lambda i: (i.year or 0, i.family, i.name)):
-        table.add_row(info.name, info.family, _input_size(info.input_size),
-                      f"{parameter_count(info.name):,}", str(info.year or ""), info.idea)  # fmt: skip
+    for info in sorted(infos, key=_order):
+        params = f"{parameter_count(info.name):,}"
+        size = _input_size(info.input_size)
+        table.add_row(info.name, info.family, size, params, str(info.year or ""), info.idea)
     console.print(table)
     return 0
 
