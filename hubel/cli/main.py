@@ -12,9 +12,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import calc, models, train
+from . import calc, lab, models, train
 
-COMMANDS = (train, calc, models)
+COMMANDS = (train, calc, models, lab)
 
 
 def build_parser() -> argparse.ArgumentParser:
