@@ -12,9 +12,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import calc, lab, models, train
+from . import calc, lab, models, quiz, train
 
-COMMANDS = (train, calc, models, lab)
+COMMANDS = (train, calc, models, lab, quiz)
 
 
 def build_parser() -> argparse.ArgumentParser:
