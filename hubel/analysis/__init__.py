@@ -2,6 +2,7 @@
 
 Pure Python (no NumPy): every function validates its arguments and answers with the value
 and the steps a student would write, e.g. ``params = (7·7·3 + 1)·64 = 9,472``.
+:func:`summary` (``hb.summary``) applies them to a whole model, layer by layer.
 """
 
 from hubel.analysis.answer import Answer
@@ -28,15 +29,22 @@ from hubel.analysis.output_size import check_output_size, conv_output_size, pool
 from hubel.analysis.separable import SeparableCost, depthwise_separable_cost
 from hubel.analysis.shapes import format_shape, parse_shape, parse_size
 from hubel.analysis.stack import LayerSpec, StackResult, calc_stack, parse_stack
+from hubel.analysis.summary import MAC_CONVENTION, Summary, SummaryRow, summary
+from hubel.analysis.summary_rules import Count, LayerCall, register_layer_rule
 
 __all__ = [
+    "MAC_CONVENTION",
     "Answer",
     "BatchNormCounts",
+    "Count",
+    "LayerCall",
     "LayerCost",
     "LayerSpec",
     "ReceptiveField",
     "SeparableCost",
     "StackResult",
+    "Summary",
+    "SummaryRow",
     "batchnorm_cost",
     "batchnorm_params",
     "calc_stack",
@@ -58,4 +66,6 @@ __all__ = [
     "pool2d_cost",
     "pool_output_size",
     "receptive_field",
+    "register_layer_rule",
+    "summary",
 ]

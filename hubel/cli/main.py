@@ -4,6 +4,8 @@ parses, calls the library and prints.
     hubel train [options]           train a model (default: the MLP on the bundled digits)
     hubel evaluate RUN_DIR          recompute a run's test metrics from its saved weights
     hubel calc conv|pool|...        the course's calculators with worked steps
+    hubel summary MODEL             every layer: shapes, parameters, MACs, memory
+    hubel compare MODEL MODEL ...   models side by side, and a bar chart
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import calc, lab, models, quiz, train
+from . import calc, lab, models, quiz, summary, train
 
-COMMANDS = (train, calc, models, lab, quiz)
+COMMANDS = (train, calc, models, lab, quiz, summary)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,144 @@
+"""``hubel summary`` and ``hubel compare``: the per-layer analyzer on the command line.
+
+    hubel summary resnet18 [--input 3x224x224] [--batch-size N] [--depth N] [--explain]
+                           [--format table|json|csv|md]
+    hubel compare resnet18 mobilenet_v2 alexnet [--input 3x224x224] [--out models.png]
+
+MODEL is a registry name (``hubel models`` lists them). --input is one example as PyTorch
+orders it, C x H x W (``calc`` writes H x W x C); by default each model's own input size.
+
+Every number comes from :func:`hubel.analysis.summary`: this file parses, calls, prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+
+from hubel.analysis.shapes import _numbers
+from hubel.analysis.summary import check_input_size, summary
+
+
+def parse_input_size(text: str) -> tuple[int, ...]:
+    """``'3x224x224'`` → ``(3, 224, 224)``, for argparse (errors without the option's name)."""
+    expected = "C x H x W like '3x224x224', or N like '784' for a vector"
+    try:
+        return check_input_size(tuple(_numbers(text, "--input", expected)))
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+
+
+def _console():
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:  # piped or captured: let the table keep its full width
+        console.width = max(console.width, 200)
+    return console
+
+
+def _summarize(name: str, input_size, **options):
+    """The summary of the registry model ``name`` at ``input_size`` (default: its own)."""
+    from hubel.models import get_model, model_info
+
+    size = input_size or model_info(name).input_size  # an unknown name raises, listing all
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the warnings are in the summary, printed with it
+        return summary(get_model(name), size, name=name, **options)
+
+
+def _report(compute: Callable[[], None]) -> int:
+    """Run a command; a library error is printed as ``error: ...`` (with its notes), code 2."""
+    try:
+        compute()
+    except (TypeError, ValueError) as error:
+        print(f"error: {error}", *getattr(error, "__notes__", ()), sep="\n", file=sys.stderr)
+        return 2
+    return 0
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    def compute() -> None:
+        result = _summarize(
+            args.model,
+            args.input,
+            batch_size=args.batch_size,
+            depth=args.depth,
+            explain=args.explain,
+        )
+        if args.format == "table":
+            from hubel.analysis.summary_format import print_table
+
+            print_table(result, _console())
+            return
+        exports = {"json": result.to_json, "csv": result.to_csv, "md": result.to_markdown}
+        sys.stdout.write(exports[args.format]().rstrip("\n") + "\n")
+        for message in result.warnings:
+            print(f"warning: {message}", file=sys.stderr)
+
+    return _report(compute)
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    def compute() -> None:
+        from hubel.analysis.summary_compare import plot_comparison, print_comparison
+
+        summaries = [_summarize(name, args.input) for name in args.models]
+        print_comparison(summaries, _console())
+        if args.out:
+            print(f"saved {plot_comparison(summaries, args.out)}")
+
+    return _report(compute)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``summary`` and ``compare`` to the ``hubel`` command's subparsers."""
+    usage = __doc__.split("\n\n")[1]
+    summary_parser = subparsers.add_parser(
+        "summary",
+        help="a model's layers: shapes, parameters, MACs, memory",
+        description="Every layer of a model: input and output shapes, parameters, MACs, "
+        "other ops, totals and memory, from one forward pass.",
+        epilog="examples:\n" + usage,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    summary_parser.set_defaults(func=run_summary)
+    summary_parser.add_argument("model", help="a registry name, e.g. resnet18")
+    input_help = "one example, C x H x W, e.g. 3x224x224 (default: the model's own)"
+    summary_parser.add_argument("--input", type=parse_input_size, help=input_help)
+    summary_parser.add_argument("--batch-size", type=int, default=1, help="N (default 1)")
+    summary_parser.add_argument(
+        "--depth", type=int, help="collapse blocks deeper than this (default: show all)"
+    )
+    summary_parser.add_argument(
+        "--explain", action="store_true", help="the worked formula under each conv/pool row"
+    )
+    summary_parser.add_argument(
+        "--format", choices=("table", "json", "csv", "md"), default="table", help="output"
+    )
+
+    compare = subparsers.add_parser(
+        "compare",
+        help="models side by side: params, MACs, depth, memory",
+        description="Models side by side: parameters, MACs, depth and memory, and a bar chart.",
+        epilog="examples:\n" + usage,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    compare.set_defaults(func=run_compare)
+    compare.add_argument("models", nargs="+", metavar="MODEL", help="registry names")
+    compare.add_argument("--input", type=parse_input_size, help=input_help)
+    compare.add_argument("--out", help="save a bar chart of params and MACs (log scale), .png")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``hubel summary ...`` or ``hubel compare ...`` on their own."""
+    parser = argparse.ArgumentParser(prog="hubel")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
