@@ -1,8 +1,8 @@
 """Reading a student's answer: numbers, shapes and letters, written the ways people write them.
 
 Numbers (whole or decimal):
-    ``9472``, ``9,472`` or ``9_472`` (separators in groups of three), ``1.2e6``, ``-0.25``,
-    ``.5``, ``12.5%`` (= 0.125) and simple fractions like ``1/8`` or ``3/0.8``.
+    ``9472``, ``9,472``, ``9_472`` or ``9 472`` (one kind of separator, in groups of three),
+    ``1.2e6``, ``-0.25``, ``.5``, ``12.5%`` (= 0.125) and fractions like ``1/8`` or ``3/0.8``.
 Shapes:
     ``28x28x6``, ``28×28×6``, ``28*28*6``, ``28 28 6``, ``28, 28, 6``, ``(28, 28, 6)``,
     ``[28, 28, 6]``; one number is a vector's shape (``400``).
@@ -20,7 +20,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 _PLAIN = r"(?:\d+\.?\d*|\.\d+)"
-_GROUPED = r"\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d{1,3}(?:_\d{3})+(?:\.\d*)?"
+_GROUPED = r"\d{1,3}(?:([,_ ])\d{3})(?:\1\d{3})*(?:\.\d*)?"  # one separator, groups of three
 _NUMBER = re.compile(rf"[+-]?(?:{_GROUPED}|{_PLAIN})(?:e[+-]?\d+)?")
 _LARGEST = Decimal("1e300")  # no answer in the quiz comes near; anything beyond is a typo
 NUMBER_EXAMPLES = "like 9472, 9,472, 1.2e6, 0.25, 25% or 1/4"
@@ -31,6 +31,7 @@ class UnreadableAnswer(ValueError):
 
 
 def _plain_number(text: str, original: str) -> Decimal:
+    text = text.strip()
     if not _NUMBER.fullmatch(text):
         if re.fullmatch(r"[+-]?\d+(?:,\d+)+(?:\.\d*)?", text):
             raise UnreadableAnswer(
@@ -41,7 +42,7 @@ def _plain_number(text: str, original: str) -> Decimal:
             f"could not read {original!r} as a number; write it {NUMBER_EXAMPLES}"
         )
     try:
-        value = Decimal(text.replace(",", "").replace("_", ""))
+        value = Decimal(re.sub(r"[,_ ]", "", text))
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
         raise UnreadableAnswer(f"could not read {original!r} as a number") from None
     if abs(value) > _LARGEST:
@@ -55,7 +56,7 @@ def _plain_number(text: str, original: str) -> Decimal:
 def read_number(text: str) -> Decimal:
     """The number written in ``text`` (see the module docstring for the accepted spellings)."""
     original = text
-    text = text.strip().lower().replace("−", "-").replace(" ", "")
+    text = re.sub(r"[\u2009\u202f\u00a0]", " ", text.strip().lower()).replace("−", "-")
     if not text:
         raise UnreadableAnswer("no answer given")
     if text.endswith("%"):
