@@ -6,6 +6,7 @@ parses, calls the library and prints.
     hubel calc conv|pool|...        the course's calculators with worked steps
     hubel summary MODEL             every layer: shapes, parameters, MACs, memory
     hubel compare MODEL MODEL ...   models side by side, and a bar chart
+    hubel quiz [options]            practice questions, answers checked, worked solutions
 """
 
 from __future__ import annotations
