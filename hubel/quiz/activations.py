@@ -133,7 +133,7 @@ def generate_softmax(dice: Dice, level: int) -> Question:
         f"e^s = [{', '.join(f'{e:.4f}' for e in exponentials)}]",
         f"Σ e^s = {' + '.join(f'{e:.4f}' for e in exponentials)} = {total:.4f}",
         f"p_{target} = e^s_{target} / Σ e^s = {exponentials[target]:.4f} / {total:.4f}"
-        f" = {probabilities[target]:.4f}",
+        f" = {probabilities[target]:.4g}",
     ]
     problem = dict(scores=tuple(scores), target=target, ask=ask)
     if ask == "probability":
@@ -146,7 +146,7 @@ def generate_softmax(dice: Dice, level: int) -> Question:
             tolerance=0.001,
             problem=problem,
         )
-    steps.append(f"L = -ln p_{target} = -ln({probabilities[target]:.4f}) = {loss:.4f}")
+    steps.append(f"L = -ln p_{target} = -ln({probabilities[target]:.4g}) = {loss:.4f}")
     return Question(
         f"{intro} The true class is {target}. What is the cross-entropy loss (natural log)?",
         NUMBER,

@@ -122,13 +122,14 @@ def _adam(dice: Dice, weight: float, lr: float, count: int) -> Question:
         m = beta1 * m + (1 - beta1) * gradient
         v = beta2 * v + (1 - beta2) * gradient**2
         m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
-        steps.append(
-            f"t = {t}, g = {number_text(gradient)}: m = {m:.6g}, v = {v:.6g}; "
-            f"m̂ = m / (1 - 0.9^{t}) = {m_hat:.6g}, v̂ = v / (1 - 0.999^{t}) = {v_hat:.6g}; "
-            f"w = {decimal_text(previous, 5)} - {lr:g}·{operand_text(float(f'{m_hat:.6g}'))} / "
-            f"(√{v_hat:.6g} + 1e-8)"
-            f" = {decimal_text(after, 5)}"
-        )
+        shown_m_hat = operand_text(float(f"{m_hat:.6g}"))
+        steps += [
+            f"t = {t}, g = {number_text(gradient)}: m = β1·m + (1 - β1)·g = {m:.6g}, "
+            f"v = β2·v + (1 - β2)·g² = {v:.6g}",
+            f"  m̂ = m / (1 - 0.9^{t}) = {m_hat:.6g}, v̂ = v / (1 - 0.999^{t}) = {v_hat:.6g}",
+            f"  w = {decimal_text(previous, 5)} - {lr:g}·{shown_m_hat} / (√{v_hat:.6g} + 1e-8)"
+            f" = {decimal_text(after, 5)}",
+        ]
         previous = after
     if count == 1:
         steps.append(
