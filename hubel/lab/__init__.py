@@ -11,7 +11,15 @@ Each experiment is a module with ``run(quick, seed) -> dict``, ``key_numbers(dat
 ``render(data, path)``; ``hubel lab list`` and ``hubel lab run NAME`` call the same functions.
 """
 
-from . import activations
+from . import (
+    activations,
+    exploding_gradients,
+    init_scale,
+    linear_collapse,
+    optimizers,
+    vanishing_gradients,
+    zero_init,
+)
 from .registry import (
     Experiment,
     LabResult,

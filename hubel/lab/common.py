@@ -3,7 +3,9 @@ norms, JSON conversion and the figure helpers."""
 
 from __future__ import annotations
 
+import io
 import itertools
+import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,8 +22,8 @@ FIGURE_DPI = 80  # keeps each gallery PNG around 60-120 KB
 
 
 def jsonable(value):
-    """``value`` with NumPy arrays and scalars turned into lists and Python numbers (and tuples
-    into lists), so that ``json.dumps`` takes it as is; NaN and infinities are kept."""
+    """``value`` with NumPy arrays and scalars turned into lists and Python numbers, tuples into
+    lists and NaN or infinities into None, so that strict JSON (``allow_nan=False``) holds it."""
     if isinstance(value, dict):
         return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -32,8 +34,8 @@ def jsonable(value):
         return bool(value)
     if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
     return value
 
 
@@ -43,11 +45,18 @@ def pyplot():
 
 
 def save_figure(fig, path: str | Path) -> Path:
-    """Save ``fig`` as a small PNG and close it."""
+    """Save ``fig`` as a small PNG (a 256-colour palette, which line plots never miss) and
+    close it."""
+    from PIL import Image  # matplotlib's own dependency
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=FIGURE_DPI)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=FIGURE_DPI)
     _pyplot().close(fig)
+    buffer.seek(0)
+    with Image.open(buffer) as image:
+        image.convert("RGB").quantize(256).save(path, optimize=True)
     return path
 
 
@@ -103,25 +112,32 @@ def train(
     optimizer,
     data: Iterator[tuple[Tensor, Tensor]],
     steps: int,
+    *,
     penalty: Callable[[], Tensor] | None = None,
-    after_backward: Callable[[int], None] | None = None,
-) -> list[float]:
-    """``steps`` updates of cross-entropy (+ ``penalty()``) on batches from ``data``; returns
-    the loss of every step. ``after_backward(step)`` runs between backward and the update (for
-    gradient clipping or for recording gradient norms)."""
+    after_backward: Callable[[nn.Module], object] | None = None,
+) -> tuple[list[float], list]:
+    """``steps`` updates of cross-entropy (+ ``penalty()``) on batches from ``data``.
+
+    ``after_backward(model)`` runs between backward and the update (to clip the gradients or
+    to read them); what it returns is collected. Returns ``(losses, collected)``, one entry per
+    step. A loss that is NaN or infinite ends the run (and is not recorded): fewer than
+    ``steps`` losses mean the training diverged.
+    """
     model.train()
-    losses = []
-    for step, (inputs, labels) in zip(range(steps), data):
+    losses, collected = [], []
+    for _, (inputs, labels) in zip(range(steps), data):
         loss = F.cross_entropy(model(inputs), labels)
+        if not math.isfinite(loss.item()):
+            break
         losses.append(float(loss.item()))
         if penalty is not None:
             loss = loss + penalty()
         optimizer.zero_grad()
         loss.backward()
         if after_backward is not None:
-            after_backward(step)
+            collected.append(after_backward(model))
         optimizer.step()
-    return losses
+    return losses, collected
 
 
 def evaluate(model: nn.Module, inputs: np.ndarray, labels: np.ndarray) -> tuple[float, float]:

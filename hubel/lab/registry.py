@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .common import jsonable
+
 
 @dataclass(frozen=True)
 class Experiment:
@@ -106,10 +108,10 @@ def save_result(result: LabResult, out_dir: str | Path) -> list[Path]:
         "quick": result.quick,
         "seed": result.seed,
         "seconds": round(result.seconds, 3),
-        "key_numbers": result.numbers,
+        "key_numbers": jsonable(result.numbers),
         "data": result.data,
     }
     json_path = out / f"{name}.json"
-    json_path.write_text(json.dumps(record, indent=1) + "\n")
+    json_path.write_text(json.dumps(record, indent=1, allow_nan=False) + "\n")
     figure = result.experiment.render(result.data, out / f"{name}.png")
     return [json_path, Path(figure)]

@@ -1,0 +1,27 @@
+"""Shared by the lab's tests: one BLAS thread, and a check that a result survives JSON and
+renders."""
+
+import json
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_blas_thread():
+    """The experiments multiply many small matrices; on a busy 2-core machine a multi-threaded
+    BLAS spends most of its time waiting for its second thread (10x slower, measured)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def render_from_json(experiment, data, tmp_path):
+    """Round-trip ``data`` through strict JSON, render it, and return the PNG's path."""
+    restored = json.loads(json.dumps(data, allow_nan=False))
+    path = experiment.render(restored, tmp_path / f"{experiment.name}.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return path
