@@ -11,7 +11,6 @@ call to :mod:`hubel.quiz`; this file parses, calls and prints.
 import argparse
 import random
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from hubel.quiz import (
@@ -77,13 +76,18 @@ def run(args: argparse.Namespace) -> int:
         parser.error(f"argument --format: {PDF_REFUSAL}")
     seed = random.SystemRandom().randrange(100_000) if args.seed is None else args.seed
     topics = [name for names in args.topic or [] for name in names]
+    topics = [] if "all" in topics else list(dict.fromkeys(topics))  # [] is every topic
     count = args.print if args.print is not None else args.count
     questions = make_questions(count, topics, seed, args.difficulty)
-    chosen = "all topics" if not topics or "all" in topics else ", ".join(dict.fromkeys(topics))
+    chosen = ", ".join(topics) if topics else "all topics"
+    # the command that asks the same questions again
+    replay = f"hubel quiz --{'print' if args.print is not None else 'count'} {count} --seed {seed}"
+    replay += f" --topic {' '.join(topics)}" if topics else ""
+    replay += f" --difficulty {args.difficulty}" if args.difficulty != "medium" else ""
     if args.print is not None:
         subtitle = (
             f"{count} questions on {chosen}, difficulty {args.difficulty}, seed {seed}: "
-            f"`hubel quiz --print {count} --seed {seed}` prints this sheet again."
+            f"`{replay}` prints this sheet again."
         )
         text = worksheet_markdown(questions, "hubel practice worksheet", subtitle)
         if args.output is None:
@@ -93,8 +97,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"wrote {args.output} ({count} questions and the answer key)")
         return 0
     header = (
-        f"hubel quiz: {count} questions on {chosen}, difficulty {args.difficulty}, seed "
-        f"{seed} (--seed {seed} asks them again). An empty answer or Ctrl-C ends it."
+        f"hubel quiz: {count} questions on {chosen}, difficulty {args.difficulty}, seed {seed}; "
+        f"`{replay}` asks them again. An empty answer or Ctrl-C ends the quiz."
     )
     run_quiz(questions, sys.stdin, sys.stdout, header)
     return 0
@@ -112,10 +116,11 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     quiz.add_argument(
         "--topic",
-        action="append",
+        action="extend",
+        nargs="+",
         type=_topics,
         metavar="TOPIC",
-        help="one or several topics (repeat the option or separate them with commas); default: all",
+        help="one or several topics, separated by spaces or commas; default: all",
     )
     how_many = quiz.add_mutually_exclusive_group()
     how_many.add_argument("--count", type=_positive, default=10, help="questions (default 10)")
@@ -142,15 +147,3 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     quiz.add_argument("--list", action="store_true", help="list the topics and exit")
     quiz.set_defaults(func=run, quiz_parser=quiz)
     return quiz
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``hubel quiz ...`` on its own; ``argv`` starts with ``quiz``, as after ``hubel``."""
-    parser = argparse.ArgumentParser(prog="hubel")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

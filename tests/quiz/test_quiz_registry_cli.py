@@ -84,7 +84,7 @@ def test_cli_quiz_asks_judges_and_scores(capsys):
     answers = "".join(f"{q.shown_answer.split(')')[0]}\n" for q in questions)
     code, out, _ = _run_cli(capsys, "--seed", "1", "--count", "3", stdin=answers)
     assert code == 0
-    assert "seed 1" in out
+    assert "`hubel quiz --count 3 --seed 1` asks them again" in out
     assert out.count("Right:") == 3
     assert "Score: 3/3 (100%)" in out
 
@@ -97,12 +97,12 @@ def test_cli_quiz_ends_gracefully_at_the_end_of_the_input(capsys):
     assert "No question answered." in out
 
 
-def test_cli_topics_may_be_repeated_or_comma_separated(capsys):
+def test_cli_topics_may_be_listed_comma_separated_or_repeated(capsys):
     code, out, _ = _run_cli(
-        capsys, "--topic", "params,macs", "--topic", "init", "--count", "3", "--seed", "0"
+        capsys, "--topic", "params,macs", "init", "--topic", "mlp", "--count", "3", "--seed", "0"
     )
     assert code == 0
-    assert "on params, macs, init" in out
+    assert "on params, macs, init, mlp" in out
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,8 @@ def test_cli_print_writes_the_same_worksheet_for_the_same_seed(capsys, tmp_path)
     code, first, _ = _run_cli(capsys, "--print", "4", "--seed", "9", "--difficulty", "hard")
     assert code == 0
     assert first.startswith("# hubel practice worksheet")
-    assert "`hubel quiz --print 4 --seed 9` prints this sheet again" in first
+    replay = "`hubel quiz --print 4 --seed 9 --difficulty hard` prints this sheet again"
+    assert replay in first
     assert "## Answer key" in first
     _, second, _ = _run_cli(capsys, "--print", "4", "--seed", "9", "--difficulty", "hard")
     assert first == second
