@@ -40,13 +40,20 @@ def _console():
 
 
 def _summarize(name: str, input_size, **options):
-    """The summary of the registry model ``name`` at ``input_size`` (default: its own)."""
-    from hubel.models import get_model, model_info
+    """The summary of the registry model ``name`` at ``input_size`` (default: its own).
+
+    The model is built without drawing its initial weights (``skip_init``): counts and shapes
+    do not depend on them, and VGG-16 then builds in milliseconds instead of seconds.
+    """
+    from hubel.models import get_model, model_info, skip_init
 
     size = input_size or model_info(name).input_size  # an unknown name raises, listing all
+    with skip_init():
+        model = get_model(name)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the warnings are in the summary, printed with it
-        return summary(get_model(name), size, name=name, **options)
+        # the summary's own warnings are printed with it; garbage weights may overflow
+        warnings.simplefilter("ignore")
+        return summary(model, size, name=name, **options)
 
 
 def _report(compute: Callable[[], None]) -> int:
