@@ -259,8 +259,10 @@ def summary(
         name: the model's name in the output (default: its class name).
 
     Returns:
-        A :class:`Summary`. Layer types from outside hubel without a counting rule, and ops
-        without one, are named in a ``UserWarning`` (and in ``Summary.warnings``).
+        A :class:`Summary`: one row per layer in the order the layers ran (for almost every
+        model the order they are registered in; a module that never ran is listed where it is
+        registered, marked "not run"). Layer types from outside hubel without a counting rule,
+        and ops without one, are named in a ``UserWarning`` (and in ``Summary.warnings``).
     """
     from hubel.nn import Module
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from hubel.analysis.answer import fmt
 from hubel.analysis.summary import Summary
-from hubel.analysis.summary_format import human_bytes, human_count
+from hubel.analysis.summary_format import human_bytes, human_count, with_units
 
 
 def _check(summaries: Sequence[Summary]) -> list[Summary]:
@@ -62,8 +61,8 @@ def print_comparison(summaries: Sequence[Summary], console) -> None:
         table.add_row(
             s.model_name,
             _input_text(s),
-            f"{fmt(s.total_params)} ({human_count(s.total_params)})",
-            f"{fmt(s.total_macs)} ({human_count(s.total_macs)})",
+            with_units(s.total_params),
+            with_units(s.total_macs),
             human_count(s.total_flops),
             str(s.network_depth),
             human_bytes(s.param_bytes),

@@ -70,6 +70,11 @@ def _total_cells(summary) -> list[str]:
     return cells + [fmt(summary.total_macs), fmt(summary.total_other_ops)]
 
 
+def with_units(number: int) -> str:
+    """``1,814,073,344 (1.81 G)``; below a thousand just the number."""
+    return fmt(number) if abs(number) < 1000 else f"{fmt(number)} ({human_count(number)})"
+
+
 def totals_lines(summary) -> list[str]:
     """The lines under the table: totals, memory, and the MAC convention."""
     from hubel.analysis.summary import MAC_CONVENTION
@@ -82,12 +87,11 @@ def totals_lines(summary) -> list[str]:
     )
     lines = [
         f"{s.model_name} ({batch})",
-        f"params: {fmt(s.total_params)} ({human_count(s.total_params)}): trainable "
+        f"params: {with_units(s.total_params)}: trainable "
         f"{fmt(s.trainable_params)}, non-trainable {fmt(s.non_trainable_params)}; buffers "
         f"(running statistics, not learned): {fmt(s.total_buffers)}",
-        f"MACs: {fmt(s.total_macs)} ({human_count(s.total_macs)}); FLOPs = 2 x MACs = "
-        f"{fmt(s.total_flops)} ({human_count(s.total_flops)}); other ops: "
-        f"{fmt(s.total_other_ops)} ({human_count(s.total_other_ops)})",
+        f"MACs: {with_units(s.total_macs)}; FLOPs = 2 x MACs = {with_units(s.total_flops)}; "
+        f"other ops: {with_units(s.total_other_ops)}",
         f"network depth: {s.network_depth} conv/linear layers on the longest path",
         f"memory: parameters {human_bytes(s.param_bytes)}, buffers {human_bytes(s.buffer_bytes)}"
         f", input {human_bytes(s.input_bytes)}, activations {human_bytes(s.activation_bytes)} "
