@@ -12,6 +12,10 @@ build a tree of calls in the order they ran:
 So each op is counted exactly once, by the innermost module running it. Modules that never ran
 (e.g. GoogLeNet's auxiliary heads in eval mode) are added afterwards, marked "not run", so
 that every parameter is in the tree once. The hooks live only for this one forward pass.
+
+For the network's depth the trace follows the data: each op's output is one conv/linear/matmul
+further than the deepest of its inputs. It keeps every op's output alive until it ends (as a
+training forward would), so that no tensor's ``id`` is reused meanwhile.
 """
 
 from __future__ import annotations
@@ -110,8 +114,7 @@ class Trace:
         self.silent_layers: dict[str, list[str]] = defaultdict(list)
         self.warnings: list[str] = []
         self.mismatches: list[str] = []
-        # longest chain of weighted ops ending at each tensor; the tensor is kept so that its
-        # id is not reused while the trace runs
+        # longest chain of weighted ops ending at each tensor, and the tensor itself
         self.chain: dict[int, tuple[Tensor, int]] = {}
         self._weighted = weighted_ops()
         self._handles: list = []
