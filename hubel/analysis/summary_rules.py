@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from hubel.analysis.answer import fmt, product
@@ -64,6 +64,27 @@ class LayerCall:
 
 
 LayerRule = Callable[[LayerCall], Count]
+
+
+def tensors_in(value) -> Iterator:
+    """The tensors in a forward's arguments or output (a tensor, or tuples, lists, dicts)."""
+    from hubel.tensor import Tensor
+
+    if isinstance(value, Tensor):
+        yield value
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from tensors_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from tensors_in(item)
+
+
+def _output(call: LayerCall):
+    """The layer's output tensor (the first, when it also returns indices)."""
+    return next(tensors_in(call.output))
+
+
 OpRule = Callable[[tuple, object, dict], Count]  # (inputs, output, options) -> Count
 
 
@@ -210,7 +231,7 @@ def _factors_text(shape: tuple) -> str:
 
 
 def _conv2d(call: LayerCall) -> Count:
-    module, output = call.module, call.output
+    module, output = call.module, _output(call)
     batch, channels, height, width = call.inputs[0].shape
     has_bias = module.bias is not None
     cost = conv2d_cost(
@@ -232,7 +253,7 @@ def _conv2d(call: LayerCall) -> Count:
 
 
 def _linear(call: LayerCall) -> Count:
-    module, output = call.module, call.output
+    module, output = call.module, _output(call)
     rows = call.inputs[0].numel() // module.in_features
     has_bias = module.bias is not None
     cost = linear_cost(module.in_features, module.out_features, has_bias)
@@ -244,7 +265,7 @@ def _linear(call: LayerCall) -> Count:
 
 
 def _pool2d(call: LayerCall, is_max: bool) -> Count:
-    module, output = call.module, call.output
+    module, output = call.module, _output(call)
     batch, channels, height, width = call.inputs[0].shape
     kernel_h, kernel_w = check_pair("kernel_size", module.kernel_size)
     cost = pool2d_cost(
@@ -266,7 +287,7 @@ def _pool2d(call: LayerCall, is_max: bool) -> Count:
 
 def _adaptive_pool2d(call: LayerCall) -> Count:
     height, width = call.inputs[0].shape[2:]
-    out_h, out_w = call.output.shape[2:]
+    out_h, out_w = _output(call).shape[2:]
     if height % out_h == 0 and width % out_w == 0:
         windows = f"windows of {height // out_h}x{width // out_w}, side by side"
     else:
@@ -276,7 +297,7 @@ def _adaptive_pool2d(call: LayerCall) -> Count:
 
 
 def _batchnorm(call: LayerCall) -> Count:
-    module, output = call.module, call.output
+    module, output = call.module, _output(call)
     other_ops = 2 * output.numel()
     steps: tuple[str, ...] = ()
     if getattr(module, "use_bias", module.affine) == module.affine:  # γ and β both, or neither

@@ -31,24 +31,13 @@ from hubel.analysis.summary_rules import (
     count_op,
     is_hubel_layer,
     layer_rule,
+    tensors_in,
     weighted_ops,
 )
 from hubel.autograd import register_op_hook
 from hubel.tensor import Tensor
 
 Shape = tuple[int, ...]
-
-
-def tensors_in(value) -> Iterator[Tensor]:
-    """The tensors in a forward's arguments or output (a tensor, or tuples, lists, dicts)."""
-    if isinstance(value, Tensor):
-        yield value
-    elif isinstance(value, tuple | list):
-        for item in value:
-            yield from tensors_in(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from tensors_in(item)
 
 
 def _shapes(value) -> tuple[Shape, ...]:

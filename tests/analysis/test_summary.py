@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
+
 import numpy as np
 import pytest
 from summary_models import RawArrays, ResidualNet, Swish, TwoBranches, WithUnusedHead
@@ -187,6 +190,13 @@ def test_adaptive_pooling_counts_uneven_overlapping_bins():
     assert row.other_ops == 2 * 7 * 4 - 2 * 3  # cells covered minus one per output
 
 
+def test_pooling_that_also_returns_indices_is_counted_on_its_values():
+    model = nn.Sequential(nn.MaxPool2d(2, return_indices=True))
+    row = summary(model, (2, 4, 4)).rows[0]
+    assert row.output_shapes == ((1, 2, 2, 2),) * 2
+    assert row.other_ops == (2 * 2 - 1) * 2 * 2 * 2
+
+
 def test_summary_leaves_no_hooks_no_graph_and_the_training_mode_as_it_was():
     model = ResidualNet()
     model.block.train(False)
@@ -232,3 +242,10 @@ def test_arguments_are_checked(arguments, error, message):
     arguments = {"model": ResidualNet(), "input_size": (3, 32, 32), **arguments}
     with pytest.raises(error, match=message):
         summary(**arguments)
+
+
+def test_docstring_examples_run():
+    names = ("summary", "summary_compare")
+    results = [doctest.testmod(importlib.import_module(f"hubel.analysis.{n}")) for n in names]
+    assert sum(result.failed for result in results) == 0
+    assert sum(result.attempted for result in results) >= 3
