@@ -68,7 +68,9 @@ class Conv2d(Function):
         if need_x:
             n, c, h, w = ctx.x_shape
             grad_x = to_nchw(unpad_image(grad_padded, ctx.window.padding, (n, h, w, c)))
-        grad_b = grad.reshape(-1, grad.shape[3]).sum(axis=0) if need_b else None
+        grad_b = None
+        if need_b:
+            grad_b = get_array_module(grad).einsum("mc->c", grad.reshape(-1, grad.shape[3]))
         return grad_x, grad_w, grad_b
 
 
@@ -106,6 +108,8 @@ def _im2col_backward(ctx, grad, need_x, need_w):
     window, groups, w_cols, wo = ctx.window, ctx.groups, ctx.w_cols, ctx.out_hw[1]
     grad_padded = xp.zeros(ctx.padded_shape, dtype=grad.dtype) if need_x else None
     grad_w_cols = xp.zeros(w_cols.shape, dtype=grad.dtype) if need_w else None
+    out_c, c_group, kh, kw = ctx.weight_shape
+    w_taps = w_cols.reshape(groups, kh * kw, c_group, -1)  # (g, tap, C/g, C_out/g)
     for batch, rows in ctx.pieces:
         in_rows, piece_hw = window.input_rows(rows), (rows.stop - rows.start, wo)
         g = grad[batch, rows].reshape(-1, groups, w_cols.shape[2]).transpose(1, 0, 2)
@@ -115,13 +119,24 @@ def _im2col_backward(ctx, grad, need_x, need_w):
                 cols = im2col(padded[batch, in_rows], window, piece_hw, groups)
             grad_w_cols += cols.transpose(0, 2, 1) @ g
         if need_x:
-            col2im(g @ w_cols.transpose(0, 2, 1), grad_padded[batch, in_rows], window, piece_hw)
+            col2im(_tap_columns(g, w_taps), grad_padded[batch, in_rows], window, piece_hw)
     grad_w = None
     if need_w:
-        out_c, c_group, kh, kw = ctx.weight_shape
         grad_w = grad_w_cols.reshape(groups, kh, kw, c_group, out_c // groups)
         grad_w = grad_w.transpose(0, 4, 3, 1, 2).reshape(ctx.weight_shape)
     return grad_padded, grad_w
+
+
+def _tap_columns(grad, w_taps):
+    """Column gradient G Wᵀ one tap block at a time: block k is G W_kᵀ, (N·H_out·W_out, C)."""
+
+    def block(k):
+        product = grad @ w_taps[:, k].transpose(0, 2, 1)  # (g, M, C_out/g) @ (g, C_out/g, C/g)
+        if product.shape[0] == 1:
+            return product[0]
+        return product.transpose(1, 0, 2).reshape(product.shape[1], -1)
+
+    return block
 
 
 def _depthwise_forward(ctx, padded, weight, window, out_hw):
@@ -181,8 +196,9 @@ def conv_window(kernel_size, stride, padding, dilation, owner: str) -> Window:
         pads = tuple(p for t in totals for p in (t // 2, t - t // 2))
         return Window(kernel, stride, pads, dilation)
     if isinstance(padding, str):
-        raise ValueError(f"{owner}: padding must be 'same', 'valid', an int or a pair, got "
-                         f"{padding!r}")  # fmt: skip
+        raise ValueError(
+            f"{owner}: padding must be 'same', 'valid', an int or a pair, got {padding!r}"
+        )
     ph, pw = pair(padding, "padding", owner, minimum=0)
     return Window(kernel, stride, (ph, ph, pw, pw), dilation)
 
@@ -208,8 +224,9 @@ def conv2d(
         if not isinstance(t, Tensor):
             raise TypeError(f"{owner}: {name} must be a Tensor, got {type(t).__name__}")
     if weight.ndim != 4:
-        raise ValueError(f"{owner}: expected weight of shape (C_out, C_in/groups, F_h, F_w), got "
-                         f"{weight.shape}")  # fmt: skip
+        raise ValueError(
+            f"{owner}: expected weight of shape (C_out, C_in/groups, F_h, F_w), got {weight.shape}"
+        )
     out_c, c_group = weight.shape[:2]
     if not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"{owner}: groups must be a positive int, got {groups!r}")

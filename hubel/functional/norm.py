@@ -97,11 +97,11 @@ class BatchNormTrain(Function):
         sum_g_xhat = _channel_sum(grad, centered) * inv_std
         grad_x = None
         if ctx.needs_input_grad[0]:
-            # γ/σ · (g - Σg/M - x̂ Σ(g x̂)/M) as one scale and shift per channel, with x̂ = c/σ.
-            a = inv_std if weight is None else weight * inv_std
-            grad_x = grad * a.reshape(vector)
-            grad_x -= centered * (a * inv_std * sum_g_xhat / m).reshape(vector)
-            grad_x -= (a * sum_g / m).reshape(vector)
+            # γ/σ · (g - Σg/M - x̂ Σ(g x̂)/M) with x̂ = c/σ, evaluated in place in one new array.
+            grad_x = centered * (-inv_std * sum_g_xhat / m).reshape(vector)
+            grad_x += grad
+            grad_x -= (sum_g / m).reshape(vector)
+            grad_x *= (inv_std if weight is None else weight * inv_std).reshape(vector)
             grad_x = _like(grad_x, ctx.x_shape)
         return grad_x, sum_g_xhat, sum_g
 

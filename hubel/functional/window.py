@@ -211,23 +211,19 @@ def im2col(x_padded, window: Window, out_hw: tuple[int, int], groups: int = 1):
     return xp.ascontiguousarray(grouped).reshape(groups, n * ho * wo, -1)
 
 
-def col2im(cols, grad_padded, window: Window, out_hw: tuple[int, int]) -> None:
-    """Add rows of window gradients (groups, N·H_out·W_out, F_h·F_w·C/groups) back onto the
-    (N, H, W, C) padded image gradient ``grad_padded``, in place: the adjoint of ``im2col``.
+def col2im(tap_columns, grad_padded, window: Window, out_hw: tuple[int, int]) -> None:
+    """Add window gradients back onto the (N, H, W, C) padded image gradient ``grad_padded``,
+    in place: the adjoint of ``im2col``.
 
-    One strided add per kernel tap (F_h·F_w of them, each over every pixel at once); where
-    windows overlap a cell receives the sum of all the gradients that read it.
+    ``tap_columns(k)`` gives the (N·H_out·W_out, C) block of the column gradient that belongs
+    to kernel tap k: the gradient of the values tap k read. Asking for one block at a time
+    means the full (N·H_out·W_out, F_h·F_w·C) matrix never has to exist; each block is added
+    with one strided add over every pixel at once, and where windows overlap a cell receives
+    the sum of the gradients of all the windows that read it.
     """
-    groups = cols.shape[0]
     n, c = grad_padded.shape[0], grad_padded.shape[3]
-    per_tap = cols.reshape(groups, n, *out_hw, *window.kernel, c // groups)
-    for _, i, j in window.taps():
-        source = per_tap[:, :, :, :, i, j]  # (groups, N, H_out, W_out, C/groups)
-        if groups == 1:
-            source = source[0]
-        else:
-            source = source.transpose(1, 2, 3, 0, 4).reshape(n, *out_hw, c)
-        grad_padded[window.offset(i, j, out_hw)] += source
+    for k, i, j in window.taps():
+        grad_padded[window.offset(i, j, out_hw)] += tap_columns(k).reshape(n, *out_hw, c)
 
 
 def chunks(batch: int, out_hw: tuple[int, int], row_bytes: int, budget: int = CHUNK_BYTES):

@@ -35,9 +35,19 @@ class Conv2d(Module):
     border with zeros or with the image's own edge (reflect, replicate, circular).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 dtype=None):  # fmt: skip
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        dtype=None,
+    ):
         super().__init__()
         owner = "Conv2d"
         self.in_channels = _positive_int(owner, "in_channels", in_channels)
