@@ -6,6 +6,7 @@ and the steps a student would write, e.g. ``params = (7·7·3 + 1)·64 = 9,472``
 """
 
 from hubel.analysis.answer import Answer
+from hubel.analysis.fold import FoldResult, fold_batchnorm
 from hubel.analysis.formulas import (
     BatchNormCounts,
     ReceptiveField,
