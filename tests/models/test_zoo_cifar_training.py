@@ -39,7 +39,7 @@ def test_cifar_model_built_as_hubel_train_does_overfits_eight_images(name):
     size = 32 if name in NEEDS_32 else 8
     x = hb.randn(8, 3, size, size)
     y = hb.tensor(np.arange(8))  # eight images, eight different labels: memorise them
-    opt = optim.Adam(model.parameters(), lr=3e-3)
+    opt = optim.Adam(model.parameters(), lr=1e-3)
     for step in range(100):
         logits = model(x)
         assert logits.shape == (8, 10)
