@@ -31,7 +31,7 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None =
     (left, right, top, bottom), PyTorch's order (last axis first).
 
     Modes: ``constant`` (``value``, default 0), ``reflect`` (mirror, edge not repeated),
-    ``replicate`` (repeat the edge), ``circular`` (wrap around).
+    ``replicate`` (repeat the edge), ``circular`` (wrap around); the last three need all four.
     """
     owner = "pad"
     if not isinstance(input, Tensor):
@@ -48,6 +48,10 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None =
         raise ValueError(
             f"{owner}: expected pad = (left, right) or (left, right, top, bottom) of "
             f"non-negative ints, got {pad!r}"
+        )
+    if mode != "constant" and len(pad) != 4:
+        raise ValueError(
+            f"{owner}: mode={mode!r} needs pad = (left, right, top, bottom), got {tuple(pad)}"
         )
     left, right, top, bottom = (*pad, 0, 0) if len(pad) == 2 else pad
     h, w = input.shape[2:]

@@ -5,6 +5,7 @@ its own file, whose docstring names the paper and states the key idea.
 """
 
 from .alexnet import AlexNet, AlexNetOriginal, alexnet, alexnet_original
+from .cnn import SmallCNN, cnn
 from .googlenet import GoogLeNet, GoogLeNetOutputs, googlenet, googlenet_cifar
 from .lenet import LeNet5, lenet5, lenet5_cifar, lenet5_modern
 from .mlp import MLP, mlp
