@@ -7,6 +7,7 @@ parses, calls the library and prints.
     hubel summary MODEL             every layer: shapes, parameters, MACs, memory
     hubel compare MODEL MODEL ...   models side by side, and a bar chart
     hubel quiz [options]            practice questions, answers checked, worked solutions
+    hubel fold RUN_DIR -o OUT       fold BatchNorm into the conv/linear before it, worked numbers
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import calc, lab, models, quiz, summary, train
+from . import calc, fold, lab, models, quiz, summary, train
 
-COMMANDS = (train, calc, models, lab, quiz, summary)
+COMMANDS = (train, calc, models, lab, quiz, summary, fold)
 
 
 def build_parser() -> argparse.ArgumentParser:
