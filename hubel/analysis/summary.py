@@ -32,7 +32,7 @@ import io
 import json
 import warnings
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
@@ -121,6 +121,8 @@ class Summary:
     activation_bytes: int
     warnings: tuple[str, ...] = ()
     explain: bool = False
+    fold_bn: bool = False
+    folding: tuple[str, ...] = ()
 
     @property
     def non_trainable_params(self) -> int:
@@ -160,7 +162,8 @@ class Summary:
         names = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in names}
         values["input_size"] = tuple(values["input_size"])
-        values["warnings"] = tuple(values.get("warnings", ()))
+        for key in ("warnings", "folding"):
+            values[key] = tuple(values.get(key, ()))
         values["rows"] = tuple(_row_from_dict(row) for row in values["rows"])
         return cls(**values)
 
@@ -244,6 +247,7 @@ def summary(
     batch_size: int = 1,
     depth: int | None = None,
     explain: bool = False,
+    fold_bn: bool = False,
     name: str | None = None,
 ) -> Summary:
     """Run one forward pass of ``model`` and count, layer by layer, what it holds and costs.
@@ -256,6 +260,10 @@ def summary(
         depth: show rows down to this depth and collapse deeper blocks into one row each
             (``0``: the whole model in one row; ``None``: every layer). Totals do not change.
         explain: print the worked formulas under each conv, linear, pooling and BN row.
+        fold_bn: summarise the model as it runs at inference once each BatchNorm is folded
+            into the conv/linear before it (:func:`hubel.analysis.fold_batchnorm`, on a copy):
+            those BN rows become ``Identity`` (marked "folded into ..."), their convs gain a
+            bias. BNs that cannot be folded stay, and ``Summary.folding`` says why.
         name: the model's name in the output (default: its class name).
 
     Returns:
@@ -273,16 +281,50 @@ def summary(
     if depth is not None:
         depth = check_int("depth", depth, minimum=0)
     check_bool("explain", explain)
+    check_bool("fold_bn", fold_bn)
     if name is not None and not isinstance(name, str):
         raise TypeError(f"name: expected a string or None, got {name!r}")
+    name = name or type(model).__name__
+    folding: tuple[str, ...] = ()
+    notes: dict[str, str] = {}
+    if fold_bn:
+        model, folding, notes = _fold_batchnorms(model, input_size)
     x = _example_input(model, (batch_size, *input_size))
     trace = Trace(model)
     output = _traced_forward(model, x, trace)
     root = trace.finish()
     root.name = "(model)"
+    for leaf in root.leaves():
+        leaf.note = notes.get(leaf.name, leaf.note)
     for message in trace.warnings:
         warnings.warn(message, UserWarning, stacklevel=2)
-    return _build(model, name or type(model).__name__, x, depth, explain, root, trace, output)
+    result = _build(model, name, x, depth, explain, root, trace, output)
+    return replace(result, fold_bn=fold_bn, folding=folding)
+
+
+def _fold_batchnorms(model, input_size: tuple[int, ...]):
+    """A copy of ``model`` with its BatchNorms folded, the lines that say what was done, and a
+    note for each folded BN's row (now an ``Identity``).
+
+    Folding uses the running statistics, so the model is put in eval mode for it (its modes
+    are restored after).
+    """
+    from hubel.analysis.fold import fold_batchnorm
+
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        result = fold_batchnorm(model, input_size=input_size)
+    finally:
+        for module, mode in modes:
+            module.training = mode
+    notes = {pair.batchnorm: f"folded into {pair.layer}" for pair in result.folded}
+    lines = (
+        f"BN folded: {len(result.folded)} BatchNorm layer(s) absorbed into the conv/linear "
+        f"before them (W' = W·s, b' = (b - μ)·s + β), {len(result.skipped)} left in place",
+        *(f"BN left in place: {skip.name}: {skip.reason}" for skip in result.skipped),
+    )
+    return result.model, lines, notes
 
 
 def _example_input(model, shape: tuple[int, ...]) -> Tensor:

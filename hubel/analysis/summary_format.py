@@ -100,6 +100,7 @@ def totals_lines(summary) -> list[str]:
         f"activations); training ≈ {human_bytes(s.training_bytes)} ({training_parts}; "
         "optimizer state not included)",
         f"convention: {MAC_CONVENTION}",
+        *s.folding,
     ]
     return lines + [f"warning: {message}" for message in s.warnings]
 

@@ -1,7 +1,7 @@
 """``hubel summary`` and ``hubel compare``: the per-layer analyzer on the command line.
 
     hubel summary resnet18 [--input 3x224x224] [--batch-size N] [--depth N] [--explain]
-                           [--format table|json|csv|md]
+                           [--fold-bn] [--format table|json|csv|md]
     hubel compare resnet18 mobilenet_v2 alexnet [--input 3x224x224] [--out models.png]
 
 MODEL is a registry name (``hubel models`` lists them). --input is one example as PyTorch
@@ -74,6 +74,7 @@ def run_summary(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             depth=args.depth,
             explain=args.explain,
+            fold_bn=args.fold_bn,
         )
         if args.format == "table":
             from hubel.analysis.summary_format import print_table
@@ -121,6 +122,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     summary_parser.add_argument(
         "--explain", action="store_true", help="the worked formula under each conv/pool row"
+    )
+    summary_parser.add_argument(
+        "--fold-bn", action="store_true", help="the inference form: each BN folded into its conv"
     )
     summary_parser.add_argument(
         "--format", choices=("table", "json", "csv", "md"), default="table", help="output"

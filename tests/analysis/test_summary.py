@@ -190,6 +190,33 @@ def test_adaptive_pooling_counts_uneven_overlapping_bins():
     assert row.other_ops == 2 * 7 * 4 - 2 * 3  # cells covered minus one per output
 
 
+def test_fold_bn_summarises_the_inference_form_on_a_copy():
+    model = ResidualNet()
+    result = summary(model, (3, 32, 32), fold_bn=True)
+    rows = rows_by_name(result)
+    assert (rows["block.bn1"].layer_type, rows["block.bn1"].note) == (
+        "Identity",
+        "folded into block.conv1",
+    )
+    assert rows["block.conv1"].params == 3 * 3 * 8 * 8 + 8  # the conv gained a bias
+    assert result.total_params == 1_946 - 16 + 8 and result.total_buffers == 0
+    assert result.total_macs == 342_608  # folding moves no MACs: BN had none
+    assert result.total_other_ops == 9_738 - 2 * 512 + 512  # BN's 2 per value become bias adds
+    assert result.fold_bn and result.folding[0].startswith("BN folded: 1 BatchNorm layer(s)")
+    assert isinstance(model.block.bn1, nn.BatchNorm2d) and model.training  # the original
+
+
+def test_fold_bn_reports_a_batchnorm_it_cannot_fold():
+    model = nn.Sequential(nn.BatchNorm1d(4), nn.Linear(4, 2))
+    result = summary(model, (4,), fold_bn=True)
+    assert result.rows[0].layer_type == "BatchNorm1d"
+    assert result.folding[0].endswith(
+        "0 BatchNorm layer(s) absorbed into the conv/linear "
+        "before them (W' = W·s, b' = (b - μ)·s + β), 1 left in place"
+    )
+    assert result.folding[1].startswith("BN left in place: 0: ")
+
+
 def test_pooling_that_also_returns_indices_is_counted_on_its_values():
     model = nn.Sequential(nn.MaxPool2d(2, return_indices=True))
     row = summary(model, (2, 4, 4)).rows[0]
@@ -236,6 +263,7 @@ def test_the_global_random_state_is_left_alone():
         ({"batch_size": 0}, ValueError, "batch_size: expected a positive int, got 0"),
         ({"depth": -1}, ValueError, "depth: expected a non-negative int, got -1"),
         ({"explain": "yes"}, TypeError, "explain: expected True or False"),
+        ({"fold_bn": 1}, TypeError, "fold_bn: expected True or False"),
     ],
 )
 def test_arguments_are_checked(arguments, error, message):

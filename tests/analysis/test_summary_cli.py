@@ -47,6 +47,13 @@ def test_summary_takes_an_input_size_in_pytorchs_order(capsys):
     assert json.loads(out)["input_size"] == [3, 16, 16]
 
 
+def test_summary_fold_bn(capsys):
+    code, out, _ = run(capsys, "summary", "resnet20", "--fold-bn", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["fold_bn"] and data["total_buffers"] == 0
+    assert data["folding"][0].startswith("BN folded: 19 BatchNorm layer(s)")
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
