@@ -13,10 +13,14 @@ Each experiment is a module with ``run(quick, seed) -> dict``, ``key_numbers(dat
 
 from . import (
     activations,
+    batchnorm,
+    depthwise,
     exploding_gradients,
     init_scale,
     linear_collapse,
     optimizers,
+    overfitting,
+    residual,
     vanishing_gradients,
     zero_init,
 )

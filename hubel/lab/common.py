@@ -97,12 +97,16 @@ def spirals(
 
 
 def batches(
-    inputs: np.ndarray, labels: np.ndarray, batch_size: int, seed: int = 0
+    inputs: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    seed: int = 0,
+    transform: Callable | None = None,
 ) -> Iterator[tuple[Tensor, Tensor]]:
-    """Shuffled mini-batches, epoch after epoch, without end (the library's DataLoader)."""
-    loader = DataLoader(
-        TensorDataset(inputs, labels), batch_size, shuffle=True, drop_last=True, seed=seed
-    )
+    """Shuffled mini-batches, epoch after epoch, without end (the library's DataLoader);
+    ``transform`` (e.g. an augmentation) acts on each batch of inputs."""
+    dataset = TensorDataset(inputs, labels, transform=transform)
+    loader = DataLoader(dataset, batch_size, shuffle=True, drop_last=True, seed=seed)
     return itertools.chain.from_iterable(loader for _ in itertools.count())
 
 

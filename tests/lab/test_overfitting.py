@@ -1,0 +1,39 @@
+import pytest
+from conftest import render_from_json
+
+from hubel.lab import overfitting
+
+
+@pytest.fixture(scope="module")
+def data():
+    return overfitting.run(quick=True, seed=0)
+
+
+def gap(entry):
+    """Validation loss minus training loss at the end of training."""
+    return entry["val_loss"][-1] - entry["train_loss"][-1]
+
+
+def test_unregularised_net_overfits(data):
+    none = data["settings"]["none"]
+    assert none["train_loss"][-1] < 0.15
+    assert none["val_loss"][-1] > 2 * min(none["val_loss"])  # it turned around and climbed
+    assert gap(none) > 0.8
+
+
+@pytest.mark.parametrize("setting", ["L2", "L1", "dropout", "augmentation"])
+def test_regulariser_keeps_validation_close_to_training(data, setting):
+    none, entry = data["settings"]["none"], data["settings"][setting]
+    assert gap(entry) < gap(none) / 1.5
+    assert entry["val_loss"][-1] < none["val_loss"][-1]
+
+
+def test_l1_makes_the_weights_sparse(data):
+    sparsity = {name: entry["sparsity"] for name, entry in data["settings"].items()}
+    assert sparsity["L1"] > 0.9
+    assert sparsity["none"] < 0.05
+    assert sparsity["L1"] > sparsity["L2"] + 0.2
+
+
+def test_overfitting_figure_renders(data, tmp_path):
+    render_from_json(overfitting.EXPERIMENT, data, tmp_path)
