@@ -27,16 +27,17 @@ Definitions (also printed with every summary):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import warnings
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from hubel.analysis.summary_trace import Node, Shape, Trace
+from hubel.analysis.summary_trace import Node, Shape, Trace, nbytes
 from hubel.analysis.validate import check_bool, check_int
 from hubel.autograd import no_grad
 from hubel.backend import get_default_dtype, to_device
@@ -298,8 +299,8 @@ def summary(
         leaf.note = notes.get(leaf.name, leaf.note)
     for message in trace.warnings:
         warnings.warn(message, UserWarning, stacklevel=2)
-    result = _build(model, name, x, depth, explain, root, trace, output)
-    return replace(result, fold_bn=fold_bn, folding=folding)
+    options = {"depth": depth, "explain": explain, "fold_bn": fold_bn, "folding": folding}
+    return _build(model, name, x, root, trace, output, **options)
 
 
 def _fold_batchnorms(model, input_size: tuple[int, ...]):
@@ -311,13 +312,8 @@ def _fold_batchnorms(model, input_size: tuple[int, ...]):
     """
     from hubel.analysis.fold import fold_batchnorm
 
-    modes = [(module, module.training) for module in model.modules()]
-    model.eval()
-    try:
+    with _eval_mode(model):
         result = fold_batchnorm(model, input_size=input_size)
-    finally:
-        for module, mode in modes:
-            module.training = mode
     notes = {pair.batchnorm: f"folded into {pair.layer}" for pair in result.folded}
     lines = (
         f"BN folded: {len(result.folded)} BatchNorm layer(s) absorbed into the conv/linear "
@@ -336,12 +332,22 @@ def _example_input(model, shape: tuple[int, ...]) -> Tensor:
     return Tensor(data if first is None else to_device(data, first.device))
 
 
-def _traced_forward(model, x: Tensor, trace: Trace):
-    """``model(x)`` in eval mode under no_grad with the trace's hooks; modes restored after."""
+@contextlib.contextmanager
+def _eval_mode(model) -> Iterator[None]:
+    """Every module in eval mode inside, and back in its own mode after, even on error."""
     modes = [(module, module.training) for module in model.modules()]
     model.eval()
     try:
-        with trace, no_grad():
+        yield
+    finally:
+        for module, mode in modes:
+            module.training = mode
+
+
+def _traced_forward(model, x: Tensor, trace: Trace):
+    """``model(x)`` in eval mode under no_grad with the trace's hooks."""
+    try:
+        with _eval_mode(model), trace, no_grad():
             return model(x)
     except Exception as error:
         error.add_note(
@@ -350,9 +356,6 @@ def _traced_forward(model, x: Tensor, trace: Trace):
             "PyTorch's order: (C, H, W) like (3, 224, 224)"
         )
         raise
-    finally:
-        for module, mode in modes:
-            module.training = mode
 
 
 def _rows(node: Node, depth: int | None) -> Iterator[SummaryRow]:
@@ -378,19 +381,14 @@ def _rows(node: Node, depth: int | None) -> Iterator[SummaryRow]:
     )
 
 
-def _nbytes(tensors) -> int:
-    return sum(t.numel() * t.dtype.itemsize for t in tensors)
-
-
-def _build(model, name, x, depth, explain, root: Node, trace: Trace, output) -> Summary:
-    rows = tuple(_rows(root, depth))
+def _build(model, name: str, x: Tensor, root: Node, trace: Trace, output, **options) -> Summary:
+    rows = tuple(_rows(root, options["depth"]))
     params = list(model.parameters())
     trainable = [p for p in params if p.requires_grad]
     return Summary(
         model_name=name,
         input_size=tuple(x.shape[1:]),
         batch_size=x.shape[0],
-        depth=depth,
         dtype=str(x.dtype),
         rows=rows,
         total_params=sum(row.params for row in rows),
@@ -399,11 +397,11 @@ def _build(model, name, x, depth, explain, root: Node, trace: Trace, output) -> 
         total_macs=sum(row.macs for row in rows),
         total_other_ops=sum(row.other_ops for row in rows),
         network_depth=trace.network_depth(output),
-        param_bytes=_nbytes(params),
-        trainable_param_bytes=_nbytes(trainable),
-        buffer_bytes=_nbytes(model.buffers()),
-        input_bytes=_nbytes([x]),
+        param_bytes=nbytes(params),
+        trainable_param_bytes=nbytes(trainable),
+        buffer_bytes=nbytes(list(model.buffers())),
+        input_bytes=nbytes(x),
         activation_bytes=sum(row.activation_bytes for row in rows),
         warnings=tuple(trace.warnings),
-        explain=explain,
+        **options,
     )

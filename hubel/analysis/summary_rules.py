@@ -64,6 +64,7 @@ class LayerCall:
 
 
 LayerRule = Callable[[LayerCall], Count]
+OpRule = Callable[[tuple, object, dict], Count]  # (inputs, output, options) -> Count
 
 
 def tensors_in(value) -> Iterator:
@@ -83,9 +84,6 @@ def tensors_in(value) -> Iterator:
 def _output(call: LayerCall):
     """The layer's output tensor (the first, when it also returns indices)."""
     return next(tensors_in(call.output))
-
-
-OpRule = Callable[[tuple, object, dict], Count]  # (inputs, output, options) -> Count
 
 
 # ----------------------------------------------------------------------------------- op rules

@@ -44,7 +44,8 @@ def _shapes(value) -> tuple[Shape, ...]:
     return tuple(tuple(int(size) for size in t.shape) for t in tensors_in(value))
 
 
-def _nbytes(value) -> int:
+def nbytes(value) -> int:
+    """The bytes of the tensors in ``value`` (see :func:`tensors_in`)."""
     return sum(t.numel() * t.dtype.itemsize for t in tensors_in(value))
 
 
@@ -145,7 +146,7 @@ class Trace:
         if frame.kind == "inside":
             return
         node = frame.node
-        node.output_shapes, node.output_bytes = _shapes(output), _nbytes(output)
+        node.output_shapes, node.output_bytes = _shapes(output), nbytes(output)
         if frame.kind == "unit":
             ops = sum(frame.ops, Count())
             node.count = count_layer(LayerCall(module, args, output, ops))
@@ -170,7 +171,7 @@ class Trace:
         suffix = f" {len(siblings) + 1}" if siblings else ""
         name = f"{frame.node.name} ({kind.lower()}{suffix})".lstrip()
         node = Node(name, kind, frame.node.depth + 1, None, _shapes(inputs))
-        node.output_shapes, node.output_bytes = _shapes(output), _nbytes(output)
+        node.output_shapes, node.output_bytes = _shapes(output), nbytes(output)
         node.count = count
         frame.node.children.append(node)
 
