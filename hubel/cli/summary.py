@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from hubel.analysis.shapes import _numbers
 from hubel.analysis.summary import check_input_size, summary
@@ -141,15 +141,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument("models", nargs="+", metavar="MODEL", help="registry names")
     compare.add_argument("--input", type=parse_input_size, help=input_help)
     compare.add_argument("--out", help="save a bar chart of params and MACs (log scale), .png")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``hubel summary ...`` or ``hubel compare ...`` on their own."""
-    parser = argparse.ArgumentParser(prog="hubel")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
