@@ -1,7 +1,9 @@
 """The model zoo: ``hb.models.get_model(name)`` and the architectures themselves.
 
 ``hubel models`` prints the table; ``hb.models.list_models()`` lists the names. Every family has
-its own file, whose docstring names the paper and states the key idea.
+its own file, whose docstring names the paper and states the key idea. The ImageNet models have
+torchvision's module names and state_dict keys: load its pretrained ``.pth`` files with
+:func:`hubel.interop.torch.load_torch_state_dict`.
 """
 
 from .alexnet import AlexNet, AlexNetOriginal, alexnet, alexnet_original

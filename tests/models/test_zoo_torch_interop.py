@@ -58,12 +58,13 @@ def test_resnet18_loads_a_pth_file(tmp_path):
     assert_same_logits("resnet18", "resnet18", x, source=tmp_path / "resnet18.pth")
 
 
-@pytest.mark.parametrize("name, torch_name, kwargs", [
-    ("mobilenet_v2", "mobilenet_v2", {}),
-    ("googlenet", "googlenet_aux", {"aux_logits": True}),
+@pytest.mark.parametrize("name, torch_name, size, kwargs", [
+    ("mobilenet_v2", "mobilenet_v2", 64, {}),
+    ("googlenet", "googlenet_aux", 64, {"aux_logits": True}),
+    ("resnet20", "resnet20", 32, {}),
 ])  # fmt: skip
-def test_more_architectures_give_pytorchs_logits(name, torch_name, kwargs):
-    x = np.random.default_rng(2).standard_normal((2, 3, 64, 64)).astype(np.float32)
+def test_more_architectures_give_pytorchs_logits(name, torch_name, size, kwargs):
+    x = np.random.default_rng(2).standard_normal((2, 3, size, size)).astype(np.float32)
     assert_same_logits(name, torch_name, x, **kwargs)
 
 

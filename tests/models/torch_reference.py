@@ -105,6 +105,53 @@ def resnet50(**kwargs):
     return ResNet(Bottleneck, [3, 4, 6, 3], **kwargs)
 
 
+class ZeroPadShortcut(nn.Module):
+    """He et al.'s option A: stride-2 subsampling, new channels zero (half before, half after)."""
+
+    def __init__(self, stride, extra):
+        super().__init__()
+        self.stride, self.extra = stride, extra
+
+    def forward(self, x):
+        x = x[:, :, :: self.stride, :: self.stride]
+        pad = (0, 0, 0, 0, self.extra // 2, self.extra - self.extra // 2)
+        return nn.functional.pad(x, pad)
+
+
+class CifarResNet(nn.Module):
+    """ResNet-(6n+2) for CIFAR-10 (He et al. 2016, section 4.2), option A shortcuts."""
+
+    def __init__(self, depth=20, num_classes=10):
+        super().__init__()
+        n = (depth - 2) // 6
+        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.relu = nn.ReLU(inplace=True)
+        self.inplanes = 16
+        self.layer1 = self._make_layer(16, n, 1)
+        self.layer2 = self._make_layer(32, n, 2)
+        self.layer3 = self._make_layer(64, n, 2)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(64, num_classes)
+        _init_cnn(self)
+
+    def _make_layer(self, planes, blocks, stride):
+        layers = []
+        for i in range(blocks):
+            s = stride if i == 0 else 1
+            shortcut = None
+            if s != 1 or self.inplanes != planes:
+                shortcut = ZeroPadShortcut(s, planes - self.inplanes)
+            layers.append(BasicBlock(self.inplanes, planes, s, shortcut))
+            self.inplanes = planes
+        return nn.Sequential(*layers)
+
+    def forward(self, x):
+        x = self.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
 # --------------------------------------------------------------------------------------- VGG
 VGG_CONFIGS = {
     11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
@@ -316,4 +363,5 @@ MODELS = {
     "resnet18": resnet18,
     "resnet50": resnet50,
     "mobilenet_v2": MobileNetV2,
+    "resnet20": CifarResNet,
 }

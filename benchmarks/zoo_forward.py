@@ -1,0 +1,152 @@
+"""The model zoo's inference cost, hubel vs PyTorch eager on the CPU, and a CIFAR ResNet-20's
+training throughput.
+
+1. Forward time of every ImageNet model at batch 1, 224x224 (alexnet_original 227x227), eval
+   mode, no gradient, float32: median of a few calls after a warm-up. PyTorch's side covers the
+   architectures written out in ``tests/models/torch_reference.py`` (torchvision is not
+   installed). PyTorch's block runs first, then hubel's.
+2. ResNet-20 (He et al.'s CIFAR-10 network, option A) training steps on random uint8
+   32x32x3 images, batch 128, SGD with momentum 0.9: scale to [0, 1], forward, cross-entropy,
+   backward, update. Images per second, PyTorch first, then hubel.
+
+Weights come from ``build_fast`` (uninitialised build + float32 He-uniform fill): initialising
+the VGGs with their own init.normal_ takes seconds each, and values do not change the cost.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/zoo_forward.py
+    ... zoo_forward.py --models resnet18,vgg16 --repeats 5   (a subset; --no-train skips part 2)
+    ... zoo_forward.py --threads 1   (one thread for both: steadier on a shared machine)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import torch
+from common import environment, median_ms, peak_rss_mib
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "models"))
+import torch_reference  # noqa: E402
+from zoo_helpers import build_fast  # noqa: E402
+
+import hubel as hb  # noqa: E402
+from hubel import nn, optim  # noqa: E402
+from hubel.models import list_models, model_info, parameter_count  # noqa: E402
+
+TRAIN_BATCH, TRAIN_STEPS = 128, 10
+
+
+def imagenet_models() -> list[str]:
+    return [n for n in list_models() if model_info(n).input_size[1] >= 224]
+
+
+def image(name: str) -> np.ndarray:
+    size = model_info(name).input_size[1]
+    return np.random.default_rng(0).standard_normal((1, 3, size, size)).astype(np.float32)
+
+
+def torch_forward_ms(names: list[str], repeats: int) -> dict[str, float]:
+    times = {}
+    for name in names:
+        if name not in torch_reference.MODELS:
+            continue
+        torch.manual_seed(0)
+        model = torch_reference.MODELS[name]().eval()
+        x = torch.from_numpy(image(name))
+        with torch.no_grad():
+            times[name] = median_ms(partial(model, x), repeats, warmup=1)
+    return times
+
+
+def hubel_forward_ms(names: list[str], repeats: int) -> dict[str, float]:
+    times = {}
+    for name in names:
+        model = build_fast(name).eval()
+        x = hb.tensor(image(name))
+        with hb.no_grad():
+            times[name] = median_ms(partial(model, x), repeats, warmup=1)
+    return times
+
+
+def print_forward_table(names, torch_ms, hubel_ms, repeats) -> None:
+    print(f"\nForward, batch 1, 224x224, eval, no grad (median of {repeats}):")
+    print(f"{'model':<18}{'params':>13}{'PyTorch ms':>12}{'hubel ms':>11}{'ratio':>8}")
+    for name in names:
+        t, h = torch_ms.get(name), hubel_ms[name]
+        ratio = f"{h / t:8.2f}" if t else f"{'-':>8}"
+        torch_text = f"{t:12.1f}" if t else f"{'-':>12}"
+        print(f"{name:<18}{parameter_count(name):>13,}{torch_text}{h:11.1f}{ratio}")
+
+
+def training_data(rng: np.random.Generator):
+    images = rng.integers(0, 256, (TRAIN_BATCH, 3, 32, 32), dtype=np.uint8)
+    labels = rng.integers(0, 10, TRAIN_BATCH)
+    return images, labels
+
+
+def torch_train_images_per_s(steps: int) -> float:
+    torch.manual_seed(0)
+    model = torch_reference.MODELS["resnet20"]().train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    images, labels = training_data(np.random.default_rng(0))
+    images, labels = torch.from_numpy(images), torch.from_numpy(labels)
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(images.float() / 255), labels)
+        loss.backward()
+        opt.step()
+
+    return TRAIN_BATCH / (median_ms(step, steps, warmup=2) / 1000)
+
+
+def hubel_train_images_per_s(steps: int) -> float:
+    hb.manual_seed(0)
+    model = hb.models.resnet20().train()
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    images, labels = training_data(np.random.default_rng(0))
+    images, labels = hb.from_numpy(images), hb.from_numpy(labels)
+
+    def step():
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(images.float() / 255), labels)
+        loss.backward()
+        opt.step()
+
+    return TRAIN_BATCH / (median_ms(step, steps, warmup=2) / 1000)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", help="comma-separated names (default: every ImageNet model)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed calls per model (3)")
+    parser.add_argument("--no-train", action="store_true", help="skip the ResNet-20 training part")
+    parser.add_argument("--threads", type=int, help="BLAS and PyTorch threads (default: theirs)")
+    args = parser.parse_args()
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
+        torch.set_num_threads(args.threads)
+    names = args.models.split(",") if args.models else imagenet_models()
+    print(f"BLAS: {environment()}; torch threads {torch.get_num_threads()}")
+    start = time.perf_counter()
+    torch_ms = torch_forward_ms(names, args.repeats)
+    hubel_ms = hubel_forward_ms(names, args.repeats)
+    print_forward_table(names, torch_ms, hubel_ms, args.repeats)
+    if not args.no_train:
+        torch_rate = torch_train_images_per_s(TRAIN_STEPS)
+        hubel_rate = hubel_train_images_per_s(TRAIN_STEPS)
+        print(f"\nResNet-20 training on 32x32x3 uint8, batch {TRAIN_BATCH}, SGD momentum 0.9 "
+              f"(median of {TRAIN_STEPS} steps): PyTorch {torch_rate:.0f} images/s   "
+              f"hubel {hubel_rate:.0f} images/s   ratio PyTorch/hubel "
+              f"{torch_rate / hubel_rate:.2f}")  # fmt: skip
+    print(f"\npeak RSS {peak_rss_mib():.0f} MiB; {time.perf_counter() - start:.0f} s in all")
+
+
+if __name__ == "__main__":
+    main()
