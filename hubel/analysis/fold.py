@@ -143,6 +143,9 @@ def _absorb(layer_name: str, layer: Module, bn_name: str, bn: Module) -> FoldedP
     def as_float64(tensor, default: float):
         return xp.full(channels, default) if tensor is None else tensor.data.astype(xp.float64)
 
+    def first(array) -> float:  # channel 0's value (its first weight, for W)
+        return float(array.reshape(-1)[0])
+
     gamma, beta = as_float64(bn.weight, 1.0), as_float64(bn.bias, 0.0)
     mean, var = as_float64(bn.running_mean, 0.0), as_float64(bn.running_var, 1.0)
     bias = as_float64(layer.bias, 0.0)
@@ -150,15 +153,12 @@ def _absorb(layer_name: str, layer: Module, bn_name: str, bn: Module) -> FoldedP
     new_weight = weight.astype(xp.float64) * scale.reshape((channels,) + (1,) * (weight.ndim - 1))
     new_bias = (bias - mean) * scale + beta
     had_bias = layer.bias is not None
-    weight_0 = float(weight.reshape(-1)[0])  # before the in-place write below
+    weight_0 = first(weight)  # before the in-place write below
     layer.weight.data[...] = new_weight
     if had_bias:
         layer.bias.data[...] = new_bias
     else:
         layer.bias = Parameter(new_bias.astype(weight.dtype))
-
-    def first(array) -> float:
-        return float(array.reshape(-1)[0])
 
     return FoldedPair(
         layer=layer_name, batchnorm=bn_name, layer_type=type(layer).__name__,
