@@ -53,8 +53,10 @@ def run_lab(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     mode = "full" if args.full else "quick"
-    table = Table(title=f"{args.name} ({mode}, seed {args.seed}, {result.seconds:.1f}s)",
-                  caption=result.experiment.lesson)  # fmt: skip
+    table = Table(
+        title=f"{args.name} ({mode}, seed {args.seed}, {result.seconds:.1f}s)",
+        caption=result.experiment.lesson,
+    )
     table.add_column("quantity")
     table.add_column("value", justify="right", no_wrap=True)
     for label, value in result.numbers.items():
@@ -78,11 +80,17 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run one experiment: key numbers, figure and data")
     run.add_argument("name", help="an experiment from `hubel lab list`")
     size = run.add_mutually_exclusive_group()
-    size.add_argument("--quick", dest="full", action="store_false", default=False,
-                      help="the small version, under a minute on 2 cores (default)")  # fmt: skip
+    size.add_argument(
+        "--quick",
+        dest="full",
+        action="store_false",
+        default=False,
+        help="the small version, under a minute on 2 cores (default)",
+    )
     size.add_argument("--full", dest="full", action="store_true", help="the bigger version")
-    run.add_argument("--out", default="runs/lab", help="folder for NAME.json and NAME.png "
-                     "(default runs/lab)")  # fmt: skip
+    run.add_argument(
+        "--out", default="runs/lab", help="folder for NAME.json and NAME.png (default runs/lab)"
+    )
     run.add_argument("--seed", type=int, default=0, help="same seed, same numbers (default 0)")
     run.set_defaults(func=run_lab)
     return parser

@@ -16,6 +16,7 @@ from . import (
     batchnorm,
     depthwise,
     exploding_gradients,
+    filters,
     init_scale,
     linear_collapse,
     optimizers,

@@ -92,8 +92,13 @@ def render(data: dict, path: str | Path) -> Path:
         axes[0, column].plot(x, entry["y"], color="C0")
         axes[0, column].set_title(name)
         axes[1, column].plot(x, entry["autograd"], color="C1", label="autograd")
-        axes[1, column].plot(x[::every], np.asarray(entry["closed_form"])[::every], "k.",
-                             markersize=4, label="closed form")  # fmt: skip
+        axes[1, column].plot(
+            x[::every],
+            np.asarray(entry["closed_form"])[::every],
+            "k.",
+            markersize=4,
+            label="closed form",
+        )
         axes[1, column].set_xlabel(f"x   (max gap {entry['max_error']:.0e})")
         for ax in axes[:, column]:
             ax.grid(alpha=0.3)

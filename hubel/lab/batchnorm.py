@@ -2,9 +2,10 @@
 inference.
 
 Lesson: standardising every layer's input over the batch lets a deep net train at a learning
-rate that makes the same net without BN diverge; at inference BN uses the running averages
-gathered in training instead of the batch's statistics, so train-mode and eval-mode outputs
-differ, and if those averages were never updated the trained net collapses at test time.
+rate that makes the same net without BN diverge (or its ReLUs die, leaving it at chance); at
+inference BN uses the running averages gathered in training instead of the batch's
+statistics, so train-mode and eval-mode outputs differ, and if those averages were never
+updated the trained net collapses at test time.
 
 Three parts, all on the digits with a ReLU MLP of six hidden layers of 64 units:
 1. the nets with and without ``BatchNorm1d`` trained with SGD at learning rate 0.5;
@@ -29,8 +30,8 @@ from .common import batches, digits, evaluate, jsonable, pyplot, save_figure, tr
 from .registry import register_experiment
 
 LESSON = (
-    "At learning rate 0.5 the net without BN diverges while the BN net trains; at inference BN "
-    "switches to running averages, and if those were never updated the test accuracy collapses."
+    "At learning rate 0.5 the net without BN blows up (NaN, or dead at chance) while the BN net "
+    "trains; at inference BN uses running averages, and never-updated ones wreck the accuracy."
 )
 HIGH_LR, SAFE_LR = 0.5, 0.05
 RUNS = {  # name: (batch norm, learning rate)
@@ -156,8 +157,11 @@ def render(data: dict, path: str | Path) -> Path:
         axes[1].scatter(eval_logits, train_logits, marker=marker, s=14, label=f"in {key}")
     low, high = axes[1].get_xlim()
     axes[1].plot([low, high], [low, high], "k--", linewidth=0.8, label="train = eval")
-    axes[1].set(title="same 8 images: logits in train vs eval mode", xlabel="eval mode (running "
-                "stats)", ylabel="train mode (batch stats)")  # fmt: skip
+    axes[1].set(
+        title="same 8 images: logits in train vs eval mode",
+        xlabel="eval mode (running stats)",
+        ylabel="train mode (batch stats)",
+    )
     axes[1].legend(fontsize=8)
     names = list(data["test_accuracy"])
     values = [data["test_accuracy"][name] for name in names]

@@ -108,17 +108,23 @@ def render(data: dict, path: str | Path) -> Path:
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     axes[0].loglog(channels, [r["standard_macs"] for r in rows], "o-", label="standard")
     axes[0].loglog(channels, [r["separable_macs"] for r in rows], "s-", label="separable")
-    axes[0].set(title=f"MACs per image ({data['image_size']}x{data['image_size']}, 3x3)",
-                xlabel="channels M = N")  # fmt: skip
+    axes[0].set(
+        title=f"MACs per image ({data['image_size']}x{data['image_size']}, 3x3)",
+        xlabel="channels M = N",
+    )
     axes[1].loglog(channels, [r["standard_seconds"] * 1e3 for r in rows], "o-", label="standard")
     axes[1].loglog(channels, [r["separable_seconds"] * 1e3 for r in rows], "s-", label="separable")
-    axes[1].set(title=f"measured forward time, batch {data['batch']} (ms)",
-                xlabel="channels M = N")  # fmt: skip
+    axes[1].set(title=f"measured forward time, batch {data['batch']} (ms)", xlabel="channels M = N")
     fine = np.geomspace(channels.min(), channels.max(), 100)
     axes[2].semilogx(fine, 1 / fine + 1 / data["kernel"] ** 2, "k-", label="1/N + 1/F²")
     axes[2].semilogx(channels, [r["mac_ratio"] for r in rows], "o", label="MACs (analyzer)")
-    axes[2].semilogx(channels, [r["separable_params"] / r["standard_params"] for r in rows], "x",
-                     markersize=9, label="parameters")  # fmt: skip
+    axes[2].semilogx(
+        channels,
+        [r["separable_params"] / r["standard_params"] for r in rows],
+        "x",
+        markersize=9,
+        label="parameters",
+    )
     axes[2].semilogx(channels, [r["time_ratio"] for r in rows], "s--", label="measured time")
     axes[2].axhline(1.0, color="grey", linewidth=0.8)
     top = max(1.2, 1.1 * max(r["time_ratio"] for r in rows))

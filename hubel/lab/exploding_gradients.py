@@ -78,8 +78,11 @@ def run(quick: bool = True, seed: int = 0) -> dict:
         with np.errstate(over="ignore", invalid="ignore"):  # the overflow is the lesson
             data = batches(images, labels, 64, seed)
             curve, total_norms = train(model, optimizer, data, steps, after_backward=clip)
-        training[name] = {"loss": curve, "gradient_norm": total_norms,
-                          "diverged_at": len(curve) if len(curve) < steps else None}  # fmt: skip
+        training[name] = {
+            "loss": curve,
+            "gradient_norm": total_norms,
+            "diverged_at": len(curve) if len(curve) < steps else None,
+        }
     return jsonable({"depth": DEPTH, "steps": steps, "at_init": at_init, "training": training})
 
 
@@ -102,8 +105,9 @@ def render(data: dict, path: str | Path) -> Path:
     plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     for gain, norms in data["at_init"].items():
-        axes[0].semilogy(range(1, len(norms) + 1), norms, "-o", markersize=3,
-                         label=f"{gain} x Kaiming")  # fmt: skip
+        axes[0].semilogy(
+            range(1, len(norms) + 1), norms, "-o", markersize=3, label=f"{gain} x Kaiming"
+        )
     axes[0].set(title=f"||dL/dW|| at init, {data['depth']} ReLU layers", xlabel="layer")
     axes[0].legend(fontsize=8)
     for name, entry in data["training"].items():
@@ -113,13 +117,16 @@ def render(data: dict, path: str | Path) -> Path:
         if entry["diverged_at"] is not None:
             axes[2].plot(len(entry["loss"]) - 1, entry["loss"][-1], "rx", markersize=10)
     axes[1].set(title="global gradient norm before clipping", xlabel="step")
-    axes[2].set(title="training loss (SGD, lr 0.01, momentum 0.9)", xlabel="step",
-                ylabel="cross-entropy")  # fmt: skip
+    axes[2].set(
+        title="training loss (SGD, lr 0.01, momentum 0.9)", xlabel="step", ylabel="cross-entropy"
+    )
     axes[2].legend(fontsize=8)
     for ax in axes:
         ax.grid(alpha=0.3)
-    fig.suptitle("Exploding gradients: too-large weights multiply the gradient at every layer; "
-                 "clipping bounds each step")  # fmt: skip
+    fig.suptitle(
+        "Exploding gradients: too-large weights multiply the gradient at every layer; "
+        "clipping bounds each step"
+    )
     fig.tight_layout()
     return save_figure(fig, path)
 

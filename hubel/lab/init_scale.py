@@ -73,7 +73,7 @@ def run(quick: bool = True, seed: int = 0) -> dict:
     nets = {
         activation: {
             init: layer_statistics(activation, init, depth, width, inputs) for init in INITS
-        }  # fmt: skip
+        }
         for activation in ACTIVATIONS
     }
     return jsonable({"depth": depth, "width": width, "nets": nets})
@@ -113,8 +113,9 @@ def render(data: dict, path: str | Path) -> Path:
             centres = (bins[:-1] + bins[1:]) / 2
             for color, layer, counts in zip(colors, shown, stats["histograms"]):
                 ax.plot(centres, counts, color=color, label=f"layer {layer}")
-            ax.set_title(f"{activation}, {init}\nstd at layer {depth}: {stats['std'][-1]:.1e}",
-                         fontsize=9)  # fmt: skip
+            ax.set_title(
+                f"{activation}, {init}\nstd at layer {depth}: {stats['std'][-1]:.1e}", fontsize=9
+            )
             ax.set_yscale("log")
             ax.set_ylim(1e-4, 1.0)
             ax.grid(alpha=0.3)
@@ -123,8 +124,10 @@ def render(data: dict, path: str | Path) -> Path:
         ax.set_xlabel("layer" if ax is axes[1, 0] else "activation value")
     axes[0, 1].set_ylabel("share of activations")
     axes[1, 1].set_ylabel("share of activations")
-    fig.suptitle(f"Activations through {depth} layers of width {data['width']}: only the "
-                 "matched init keeps them spread")  # fmt: skip
+    fig.suptitle(
+        f"Activations through {depth} layers of width {data['width']}: only the "
+        "matched init keeps them spread"
+    )
     fig.tight_layout()
     return save_figure(fig, path)
 

@@ -87,12 +87,19 @@ def run(quick: bool = True, seed: int = 0) -> dict:
     with no_grad():
         deep_out = models["deep linear"](from_numpy(points)).numpy().astype(np.float64)
     collapsed_out = points.astype(np.float64) @ weight.T + bias
-    return jsonable({
-        "points": points, "labels": labels, "grid_axis": grid_axis, "models": results,
-        "collapsed_weight": weight, "collapsed_bias": bias, "depth": depth,
-        "collapse_max_error": float(np.abs(deep_out - collapsed_out).max()),
-        "output_scale": float(np.abs(deep_out).max()),
-    })  # fmt: skip
+    return jsonable(
+        {
+            "points": points,
+            "labels": labels,
+            "grid_axis": grid_axis,
+            "models": results,
+            "collapsed_weight": weight,
+            "collapsed_bias": bias,
+            "depth": depth,
+            "collapse_max_error": float(np.abs(deep_out - collapsed_out).max()),
+            "output_scale": float(np.abs(deep_out).max()),
+        }
+    )
 
 
 def key_numbers(data: dict) -> dict:
@@ -111,8 +118,13 @@ def render(data: dict, path: str | Path) -> Path:
     fig, axes = plt.subplots(1, 4, figsize=(15, 3.8))
     for ax, name in zip(axes, MODELS):
         entry = data["models"][name]
-        ax.contourf(axis, axis, np.asarray(entry["regions"]), levels=[-0.5, 0.5, 1.5],
-                    colors=["#cfe0f3", "#f8d4c4"])  # fmt: skip
+        ax.contourf(
+            axis,
+            axis,
+            np.asarray(entry["regions"]),
+            levels=[-0.5, 0.5, 1.5],
+            colors=["#cfe0f3", "#f8d4c4"],
+        )
         ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="coolwarm", s=6)
         ax.set_title(f"{name}: {entry['accuracy']:.0%}")
         ax.set_xticks([])
@@ -122,8 +134,10 @@ def render(data: dict, path: str | Path) -> Path:
     axes[3].set(title="training loss", xlabel="step (sampled)", ylabel="cross-entropy")
     axes[3].legend(fontsize=8)
     axes[3].grid(alpha=0.3)
-    fig.suptitle(f"A {data['depth']}-layer net without activations is one linear map "
-                 f"(product of weights matches to {data['collapse_max_error']:.0e})")  # fmt: skip
+    fig.suptitle(
+        f"A {data['depth']}-layer net without activations is one linear map "
+        f"(product of weights matches to {data['collapse_max_error']:.0e})"
+    )
     fig.tight_layout()
     return save_figure(fig, path)
 

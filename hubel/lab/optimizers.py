@@ -48,13 +48,34 @@ def two_minima(x, y):
 
 # name: (function, start, global minimum, SGD's learning rate, Adam's, steps, plot window)
 SURFACES = {
-    "ill-conditioned quadratic": (ill_conditioned, (-4.0, 1.5), (0.0, 0.0), 0.02, 0.3, 100,
-                                  ((-4.5, 2.0), (-2.0, 2.0))),
-    "Rosenbrock": (rosenbrock, (-1.2, 1.0), (1.0, 1.0), 0.001, 0.1, 300,
-                   ((-1.6, 1.6), (-0.6, 1.6))),
-    "local minimum": (two_minima, (2.0, 1.0), (-1.0366, 0.0), 0.02, 0.1, 150,
-                      ((-2.0, 2.3), (-1.3, 1.3))),
-}  # fmt: skip
+    "ill-conditioned quadratic": (
+        ill_conditioned,
+        (-4.0, 1.5),
+        (0.0, 0.0),
+        0.02,
+        0.3,
+        100,
+        ((-4.5, 2.0), (-2.0, 2.0)),
+    ),
+    "Rosenbrock": (
+        rosenbrock,
+        (-1.2, 1.0),
+        (1.0, 1.0),
+        0.001,
+        0.1,
+        300,
+        ((-1.6, 1.6), (-0.6, 1.6)),
+    ),
+    "local minimum": (
+        two_minima,
+        (2.0, 1.0),
+        (-1.0366, 0.0),
+        0.02,
+        0.1,
+        150,
+        ((-2.0, 2.3), (-1.3, 1.3)),
+    ),
+}
 OPTIMIZERS: dict[str, Callable] = {
     "SGD": lambda params, lr, adam_lr: optim.SGD(params, lr=lr),
     "momentum": lambda params, lr, adam_lr: optim.SGD(params, lr=lr, momentum=0.9),
@@ -95,8 +116,13 @@ def run(quick: bool = True, seed: int = 0) -> dict:
                 "final_loss": float(surface(*path[-1])),
                 "distance_to_minimum": float(np.linalg.norm(path[-1] - np.asarray(minimum))),
             }
-        surfaces[name] = {"minimum": minimum, "window": window, "steps": steps, "paths": paths,
-                          "minimum_loss": float(surface(*minimum))}  # fmt: skip
+        surfaces[name] = {
+            "minimum": minimum,
+            "window": window,
+            "steps": steps,
+            "paths": paths,
+            "minimum_loss": float(surface(*minimum)),
+        }
     steps = 200 if quick else 2000
     train_x, train_y = digits(train=True, count=None if not quick else 800, seed=seed)
     test_x, test_y = digits(train=False)

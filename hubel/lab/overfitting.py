@@ -49,8 +49,9 @@ class Jitter(Transform):
 
 def _train_setting(setting, train_data, val_data, steps, every, seed, grid):
     manual_seed(seed)
-    model = MLP(2, hidden=(128, 128, 128), num_classes=2,
-                dropout=DROPOUT if setting == "dropout" else 0.0)  # fmt: skip
+    model = MLP(
+        2, hidden=(128, 128, 128), num_classes=2, dropout=DROPOUT if setting == "dropout" else 0.0
+    )
     weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
     penalty = {
         "L2": lambda: F.l2_penalty(weights, L2_WEIGHT),
@@ -93,11 +94,15 @@ def run(quick: bool = True, seed: int = 0) -> dict:
         entry = _train_setting(setting, train_data, val_data, steps, 50, seed, grid)
         entry["regions"] = entry["regions"].reshape(len(axis), len(axis))
         settings[setting] = entry
-    return jsonable({
-        "train_points": train_data[0], "train_labels": train_data[1], "grid_axis": axis,
-        "settings": settings,
-        "weights": {"L2": L2_WEIGHT, "L1": L1_WEIGHT, "dropout": DROPOUT, "jitter": JITTER},
-    })  # fmt: skip
+    return jsonable(
+        {
+            "train_points": train_data[0],
+            "train_labels": train_data[1],
+            "grid_axis": axis,
+            "settings": settings,
+            "weights": {"L2": L2_WEIGHT, "L1": L1_WEIGHT, "dropout": DROPOUT, "jitter": JITTER},
+        }
+    )
 
 
 def key_numbers(data: dict) -> dict:
@@ -128,8 +133,12 @@ def render(data: dict, path: str | Path) -> Path:
         color = f"C{index}"
         curves.plot(entry["step"], entry["val_loss"], "-", color=color, label=f"{setting} (val)")
         curves.plot(entry["step"], entry["train_loss"], "--", color=color, linewidth=1)
-    curves.set(title="validation (solid) and training (dashed) loss", xlabel="step",
-               ylabel="cross-entropy", yscale="log")  # fmt: skip
+    curves.set(
+        title="validation (solid) and training (dashed) loss",
+        xlabel="step",
+        ylabel="cross-entropy",
+        yscale="log",
+    )
     curves.legend(fontsize=8, ncol=2)
     curves.grid(alpha=0.3)
     magnitudes = fig.add_subplot(grid[0, 3:])
@@ -146,8 +155,13 @@ def render(data: dict, path: str | Path) -> Path:
     points, labels = np.asarray(data["train_points"]), np.asarray(data["train_labels"])
     for index, (setting, entry) in enumerate(settings.items()):
         ax = fig.add_subplot(grid[1, index])
-        ax.contourf(axis, axis, np.asarray(entry["regions"]), levels=[-0.5, 0.5, 1.5],
-                    colors=["#cfe0f3", "#f8d4c4"])  # fmt: skip
+        ax.contourf(
+            axis,
+            axis,
+            np.asarray(entry["regions"]),
+            levels=[-0.5, 0.5, 1.5],
+            colors=["#cfe0f3", "#f8d4c4"],
+        )
         ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="coolwarm", s=8)
         ax.set_title(f"{setting}: val {entry['val_accuracy'][-1]:.0%}", fontsize=10)
         ax.set_xticks([])

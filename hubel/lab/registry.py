@@ -53,6 +53,21 @@ class LabResult:
 
 
 _REGISTRY: dict[str, Experiment] = {}
+# The order of the course (issue #8's list), which `hubel lab list` and the gallery follow.
+COURSE_ORDER = (
+    "activations",
+    "linear-collapse",
+    "zero-init",
+    "init-scale",
+    "vanishing-gradients",
+    "exploding-gradients",
+    "optimizers",
+    "overfitting",
+    "batchnorm",
+    "residual",
+    "depthwise",
+    "filters",
+)
 
 
 def register_experiment(
@@ -71,8 +86,9 @@ def register_experiment(
 
 
 def list_experiments() -> list[str]:
-    """The experiment names, in the order of the course."""
-    return list(_REGISTRY)
+    """The experiment names, in the order of the course (any others after them)."""
+    position = {name: index for index, name in enumerate(COURSE_ORDER)}
+    return sorted(_REGISTRY, key=lambda name: position.get(name, len(position)))
 
 
 def get_experiment(name: str) -> Experiment:

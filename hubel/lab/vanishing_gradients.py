@@ -44,8 +44,9 @@ WIDTH = 64
 def build(name: str, depth: int) -> MLP:
     """A ``depth``-layer MLP (``depth`` Linear layers) of the named kind, for 8x8 digits."""
     activation, init, batchnorm = NETS[name]
-    return MLP(64, hidden=(WIDTH,) * (depth - 1), activation=activation, init=init,
-               batchnorm=batchnorm)  # fmt: skip
+    return MLP(
+        64, hidden=(WIDTH,) * (depth - 1), activation=activation, init=init, batchnorm=batchnorm
+    )
 
 
 def run(quick: bool = True, seed: int = 0) -> dict:
@@ -76,8 +77,9 @@ def run(quick: bool = True, seed: int = 0) -> dict:
         )
         norms = np.asarray(norms)
         training[name] = {"loss": curve, "first": norms[:, 0], "last": norms[:, -1]}
-    return jsonable({"depths": DEPTHS, "trained_depth": TRAINED_DEPTH, "at_init": at_init,
-                     "training": training})  # fmt: skip
+    return jsonable(
+        {"depths": DEPTHS, "trained_depth": TRAINED_DEPTH, "at_init": at_init, "training": training}
+    )
 
 
 def ratio(norms: list[float]) -> float:
@@ -122,8 +124,9 @@ def render(data: dict, path: str | Path) -> Path:
         axes[1, 2].plot(entry["loss"], label=name)
     axes[1, 0].set(title=f"depth {trained}, training: first layer's ||dL/dW||", xlabel="step")
     axes[1, 1].set(title=f"depth {trained}, training: first / last", xlabel="step")
-    axes[1, 2].set(title=f"depth {trained}, training loss (SGD)", xlabel="step",
-                   ylabel="cross-entropy")  # fmt: skip
+    axes[1, 2].set(
+        title=f"depth {trained}, training loss (SGD)", xlabel="step", ylabel="cross-entropy"
+    )
     axes[1, 2].legend(fontsize=8)
     for ax in axes.flat:
         ax.grid(alpha=0.3)

