@@ -3,15 +3,18 @@ variant, 32x32 input), batch 64, float32, eval mode, no gradient recording.
 
 Folding removes one BatchNorm pass over every conv's output (and adds a bias to convs that had
 none): what that saves depends on how much of the time the convolutions themselves take.
-Median of 10 forward passes after one warm-up; the folded model's output is checked against
-the original's first.
+Median of 10 forward passes each after one warm-up, the two models taking turns (ABBA order)
+so that a change in the machine's load hits both alike; the folded model's output is checked
+against the original's first.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/bn_folding.py
 """
 
 from __future__ import annotations
 
+import statistics
 import time
+from collections.abc import Callable
 from functools import partial
 
 import numpy as np
@@ -36,6 +39,16 @@ def randomize_batchnorms(model, rng) -> None:
             module.bias.data[...] = rng.normal(0, 0.1, c)
 
 
+def interleaved_medians(a: Callable, b: Callable, repeats: int) -> tuple[float, float]:
+    """Median milliseconds of ``a`` and of ``b``, timed in turns: a b, b a, a b, ..."""
+    times: dict[Callable, list[float]] = {a: [], b: []}
+    a(), b()  # warm-up
+    for round_ in range(repeats):
+        for step in (a, b) if round_ % 2 == 0 else (b, a):
+            times[step].append(median_ms(step, 1, warmup=0))
+    return statistics.median(times[a]), statistics.median(times[b])
+
+
 def benchmark(name: str, rng: np.random.Generator) -> None:
     model = get_model(name).eval()
     randomize_batchnorms(model, rng)
@@ -46,8 +59,7 @@ def benchmark(name: str, rng: np.random.Generator) -> None:
     with hb.no_grad():
         expected, got = model(x).numpy(), result.model(x).numpy()
         error = np.abs(got - expected).max() / np.abs(expected).max()
-        before = median_ms(partial(model, x), REPEATS, warmup=1)
-        after = median_ms(partial(result.model, x), REPEATS, warmup=1)
+        before, after = interleaved_medians(partial(model, x), partial(result.model, x), REPEATS)
     print(f"{name} batch {BATCH} 3x32x32 float32: {len(result.folded)} BatchNorms folded in "
           f"{fold_s:.2f} s (max relative difference {error:.1e}); forward {before:.1f} ms "
           f"before, {after:.1f} ms after folding (median of {REPEATS}), speedup "
