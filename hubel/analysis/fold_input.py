@@ -2,8 +2,8 @@
 
 Given ``example_input`` it is used as is; given ``input_size`` (one example's shape, no batch
 axis: ``(3, 32, 32)`` or ``(64,)``) a batch of one random example is made. Given neither, the
-size is inferred: from the model registry when the model is one of the zoo's (its class and
-parameter shapes match a registered builder), else from a first Linear layer's ``in_features``.
+size is inferred: from the model registry when the model is one of the zoo's (it prints exactly
+as a registered builder's model does), else from a first Linear layer's ``in_features``.
 """
 
 from __future__ import annotations
@@ -74,7 +74,10 @@ def _check_size(input_size) -> tuple[int, ...]:
     if (
         not isinstance(input_size, tuple | list)
         or not input_size
-        or not all(isinstance(n, numbers.Integral) and n > 0 for n in input_size)
+        or not all(
+            isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0
+            for n in input_size
+        )
     ):
         raise ValueError(
             "fold_batchnorm: input_size must be one example's shape without the batch axis, "
