@@ -12,15 +12,15 @@ import json
 
 import numpy as np
 import pytest
-from zoo_helpers import PARAMETER_COUNTS, count
+from zoo_helpers import PARAMETER_COUNTS, count, zoo_models
 
 import hubel as hb
 from hubel import nn, optim
-from hubel.models import list_models, model_info
+from hubel.models import model_info
 from hubel.training.config import TrainConfig
 from hubel.training.run import build_model
 
-CIFAR_MODELS = [n for n in list_models() if n != "mlp" and model_info(n).input_size == (3, 32, 32)]
+CIFAR_MODELS = [n for n in zoo_models() if model_info(n).input_size == (3, 32, 32)]
 NEEDS_32 = {"lenet5_cifar", "vgg11_cifar", "vgg16_cifar"}
 
 

@@ -6,7 +6,12 @@ import math
 
 import numpy as np
 
-from hubel.models import get_model, skip_init
+from hubel.models import get_model, list_models, model_info, skip_init
+
+# The files of the architecture zoo (the MLP and the digits CNN have their own tests).
+ZOO_FILES = ("lenet", "alexnet", "vgg", "googlenet", "resnet", "resnet_cifar", "mobilenet",
+             "mobilenet_v2")  # fmt: skip
+ZOO_MODULES = {f"hubel.models.{name}" for name in ZOO_FILES}
 
 # torchvision's counts (the issue's numbers) for the ImageNet models; the papers' or the common
 # implementations' for the others (LeNet-5 61,706; Caffe's AlexNet 60,965,224; MobileNet v1
@@ -52,6 +57,11 @@ PARAMETER_COUNTS = {
 # that only need runnable weights get them from build_fast().
 SLOW_TO_INITIALISE = {"vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn",
                       "vgg19_bn", "alexnet_original"}  # fmt: skip
+
+
+def zoo_models() -> list[str]:
+    """The registered names whose builders live in the zoo's files."""
+    return [n for n in list_models() if model_info(n).builder.__module__ in ZOO_MODULES]
 
 
 def count(model) -> int:
