@@ -75,7 +75,8 @@ def skip_init() -> Iterator[None]:
     Inside, every ``hubel.nn.init`` fill is a no-op, so a layer's weights stay as ``np.empty``
     left them: garbage, and for big layers untouched memory pages that cost nothing. Counting
     parameters or reading shapes is what such a model is for; never train or run one. Drawing
-    VGG-16's 138M initial weights takes seconds, building it here takes milliseconds.
+    VGG-16's 138M initial weights takes seconds, building it here takes milliseconds. The
+    switch is global while the block runs: do not build models in other threads meanwhile.
     """
     saved = {name: getattr(init, name) for name in _INIT_FILLS}
     try:

@@ -38,6 +38,15 @@ def test_googlenet_with_auxiliary_heads_has_13_004_888_parameters():
         assert count(get_model("googlenet", aux_logits=True)) == 13_004_888
 
 
+def test_skip_init_restores_the_initialisers_even_after_an_error():
+    fills = (nn.init.normal_, nn.init.kaiming_normal_, nn.init.zeros_)
+    with pytest.raises(RuntimeError), skip_init():
+        assert nn.init.normal_ is not fills[0]
+        raise RuntimeError
+    assert (nn.init.normal_, nn.init.kaiming_normal_, nn.init.zeros_) == fills
+    assert get_model("lenet5").c1.weight.numpy().std() > 0
+
+
 IMAGENET_AND_LENET = [n for n in NAMES if model_info(n).input_size[0] == 1
                       or model_info(n).input_size[1] > 32]  # fmt: skip
 VGG_FEATURES_ONLY = {"vgg13", "vgg16", "vgg19", "vgg13_bn", "vgg16_bn", "vgg19_bn"}
