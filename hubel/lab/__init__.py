@@ -1,11 +1,10 @@
 """The lab: the course's claims as seeded experiments that show them with numbers and a figure.
 
-    >>> import hubel as hb
-    >>> hb.lab.list_experiments()[:3]
-    ['activations', 'linear-collapse', 'zero-init']
-    >>> result = hb.lab.run_experiment("zero-init")          # quick version, seed 0
-    >>> result.numbers                                       # the key numbers
-    >>> hb.lab.save_result(result, "runs/lab")               # zero-init.json and zero-init.png
+    import hubel as hb
+    hb.lab.list_experiments()                      # ['activations', 'linear-collapse', ...]
+    result = hb.lab.run_experiment("zero-init")    # the quick version, seed 0
+    result.numbers                                 # the key numbers, as `hubel lab run` prints
+    hb.lab.save_result(result, "runs/lab")         # zero-init.json and zero-init.png
 
 Each experiment is a module with ``run(quick, seed) -> dict``, ``key_numbers(data)`` and
 ``render(data, path)``; ``hubel lab list`` and ``hubel lab run NAME`` call the same functions.

@@ -85,7 +85,7 @@ def run(quick: bool = True, seed: int = 0) -> dict:
         models[name] = model
     model = models[f"BN, lr {HIGH_LR}"]
 
-    # 2. The same 8 images, alone and inside two different batches of 64.
+    # 2. The same 8 images inside two different batches of 64.
     images = test_x[:8]
     others = np.random.default_rng(seed).permutation(np.arange(8, len(test_x)))
     batch_a = np.concatenate([images, test_x[others[:56]]])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -46,36 +47,33 @@ def two_minima(x, y):
     return (x**2 - 1) ** 2 + 0.3 * x + y**2
 
 
-# name: (function, start, global minimum, SGD's learning rate, Adam's, steps, plot window)
+@dataclass(frozen=True)
+class Surface:
+    """A 2-D loss surface, where the paths start and end, and the budget they get."""
+
+    function: Callable
+    start: tuple[float, float]
+    minimum: tuple[float, float]  # the global one
+    sgd_lr: float  # for SGD, momentum and Nesterov alike
+    adam_lr: float
+    steps: int
+    window: tuple[tuple[float, float], tuple[float, float]]  # (x range, y range) of the plot
+
+
 SURFACES = {
-    "ill-conditioned quadratic": (
-        ill_conditioned,
-        (-4.0, 1.5),
-        (0.0, 0.0),
-        0.02,
-        0.3,
-        100,
-        ((-4.5, 2.0), (-2.0, 2.0)),
+    "ill-conditioned quadratic": Surface(
+        ill_conditioned, start=(-4.0, 1.5), minimum=(0.0, 0.0), sgd_lr=0.02, adam_lr=0.3,
+        steps=100, window=((-4.5, 2.0), (-2.0, 2.0)),
     ),
-    "Rosenbrock": (
-        rosenbrock,
-        (-1.2, 1.0),
-        (1.0, 1.0),
-        0.001,
-        0.1,
-        300,
-        ((-1.6, 1.6), (-0.6, 1.6)),
+    "Rosenbrock": Surface(
+        rosenbrock, start=(-1.2, 1.0), minimum=(1.0, 1.0), sgd_lr=0.001, adam_lr=0.1,
+        steps=300, window=((-1.6, 1.6), (-0.6, 1.6)),
     ),
-    "local minimum": (
-        two_minima,
-        (2.0, 1.0),
-        (-1.0366, 0.0),
-        0.02,
-        0.1,
-        150,
-        ((-2.0, 2.3), (-1.3, 1.3)),
+    "local minimum": Surface(
+        two_minima, start=(2.0, 1.0), minimum=(-1.0366, 0.0), sgd_lr=0.02, adam_lr=0.1,
+        steps=150, window=((-2.0, 2.3), (-1.3, 1.3)),
     ),
-}
+}  # fmt: skip
 OPTIMIZERS: dict[str, Callable] = {
     "SGD": lambda params, lr, adam_lr: optim.SGD(params, lr=lr),
     "momentum": lambda params, lr, adam_lr: optim.SGD(params, lr=lr, momentum=0.9),
@@ -105,26 +103,25 @@ def run(quick: bool = True, seed: int = 0) -> dict:
     The surfaces are deterministic; ``seed`` sets the MLP's initialisation and batches.
     """
     surfaces = {}
-    for name, (surface, start, minimum, lr, adam_lr, steps, window) in SURFACES.items():
+    for name, surface in SURFACES.items():
         paths = {}
         for optimizer_name, make in OPTIMIZERS.items():
-            path = trajectory(
-                surface, start, functools.partial(make, lr=lr, adam_lr=adam_lr), steps
-            )
+            make_optimizer = functools.partial(make, lr=surface.sgd_lr, adam_lr=surface.adam_lr)
+            path = trajectory(surface.function, surface.start, make_optimizer, surface.steps)
             paths[optimizer_name] = {
                 "path": path,
-                "final_loss": float(surface(*path[-1])),
-                "distance_to_minimum": float(np.linalg.norm(path[-1] - np.asarray(minimum))),
+                "final_loss": float(surface.function(*path[-1])),
+                "distance_to_minimum": float(np.linalg.norm(path[-1] - surface.minimum)),
             }
         surfaces[name] = {
-            "minimum": minimum,
-            "window": window,
-            "steps": steps,
+            "minimum": surface.minimum,
+            "window": surface.window,
+            "steps": surface.steps,
             "paths": paths,
-            "minimum_loss": float(surface(*minimum)),
+            "minimum_loss": float(surface.function(*surface.minimum)),
         }
     steps = 200 if quick else 2000
-    train_x, train_y = digits(train=True, count=None if not quick else 800, seed=seed)
+    train_x, train_y = digits(train=True, count=800 if quick else None, seed=seed)
     test_x, test_y = digits(train=False)
     train_x, test_x = train_x.reshape(len(train_x), -1), test_x.reshape(len(test_x), -1)
     training = {}
@@ -158,7 +155,7 @@ def render(data: dict, path: str | Path) -> Path:
     plt = pyplot()
     fig, axes = plt.subplots(1, 4, figsize=(18, 4.3))
     for ax, (name, entry) in zip(axes, data["surfaces"].items()):
-        surface = SURFACES[name][0]
+        surface = SURFACES[name].function
         (x_low, x_high), (y_low, y_high) = entry["window"]
         x, y = np.meshgrid(np.linspace(x_low, x_high, 200), np.linspace(y_low, y_high, 200))
         z = surface(x, y)

@@ -26,16 +26,27 @@ def test_residual_56_does_not_degrade(data):
     assert residual_gap < plain_gap
 
 
-def test_plain_56_first_layer_gradient_is_out_of_scale_and_residual_56_is_not(data):
-    first = {name: entry["first_layer_gradient"][0] for name, entry in data["nets"].items()}
-    assert first["plain-56"] > 20 * first["plain-20"]
-    assert first["resnet-56"] < 10 * first["resnet-20"]
+def test_plain_56_first_layer_gradient_explodes_then_vanishes_and_residual_56_does_not(data):
+    first = {name: entry["first_layer_gradient"] for name, entry in data["nets"].items()}
+    assert first["plain-56"][0] > 20 * first["plain-20"][0]  # at initialisation
+    assert first["resnet-56"][0] < 10 * first["resnet-20"][0]
+    late = {name: residual.late_mean(values) for name, values in first.items()}
+    assert late["plain-56"] < 0.05 * late["resnet-56"]  # once training is under way
+    assert late["resnet-56"] > 0.2 * late["resnet-20"]
 
 
 def test_plain_and_residual_twins_have_the_same_parameters(data):
     nets = data["nets"]
     assert nets["plain-56"]["parameters"] == nets["resnet-56"]["parameters"]
     assert nets["plain-20"]["parameters"] == nets["resnet-20"]["parameters"]
+
+
+@pytest.mark.parametrize(
+    ("depth", "skip", "zoo_name"), [(20, False, "plain20"), (56, True, "resnet56")]
+)
+def test_at_the_zoos_widths_the_lab_nets_are_the_zoos_nets(depth, skip, zoo_name):
+    model = residual.CifarNet(depth, (16, 32, 64), skip, in_channels=3)
+    assert sum(p.numel() for p in model.parameters()) == hb.models.parameter_count(zoo_name)
 
 
 def test_quick_nets_have_the_cifar_resnet_structure():
