@@ -66,10 +66,36 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
 
 
-def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    xp = get_array_module(tensor.data)
-    tensor.data[...] = xp.asarray(values.astype(tensor.dtype, copy=False))
+def _fill(tensor: Tensor, draw, scale: float, shift: float) -> Tensor:
+    """tensor = draw(...) * scale + shift, drawn in the tensor's own precision.
+
+    ``draw`` is a Generator method (``random`` or ``standard_normal``). On the CPU the samples go
+    straight into the tensor's memory: float64 draws for a float32 VGG layer of 100M weights
+    would cost seconds and twice the memory, for digits that the cast throws away.
+    """
+    data = tensor.data
+    direct = isinstance(data, np.ndarray) and data.flags.c_contiguous and data.dtype.kind == "f"
+    dtype = data.dtype if direct and data.dtype in (np.float32, np.float64) else np.float64
+    if direct and dtype == data.dtype:
+        draw(dtype=dtype, out=data)
+        values = data
+    else:
+        values = draw(tensor.shape, dtype=dtype)
+    values *= scale
+    values += shift
+    if values is not data:
+        data[...] = get_array_module(data).asarray(values.astype(tensor.dtype, copy=False))
     return tensor
+
+
+def _uniform(tensor: Tensor, low: float, high: float) -> Tensor:
+    """Fill with samples of U(low, high)."""
+    return _fill(tensor, get_rng().random, high - low, low)
+
+
+def _normal(tensor: Tensor, mean: float, std: float) -> Tensor:
+    """Fill with samples of N(mean, std²)."""
+    return _fill(tensor, get_rng().standard_normal, std, mean)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
@@ -98,7 +124,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     _check(tensor, "uniform_")
     if a > b:
         raise ValueError(f"uniform_: expected a <= b, got a={a}, b={b}")
-    return _fill(tensor, get_rng().uniform(a, b, size=tensor.shape))
+    return _uniform(tensor, a, b)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
@@ -106,7 +132,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     _check(tensor, "normal_")
     if std < 0:
         raise ValueError(f"normal_: std must be >= 0, got {std}")
-    return _fill(tensor, get_rng().normal(mean, std, size=tensor.shape))
+    return _normal(tensor, mean, std)
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
@@ -114,7 +140,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     _check(tensor, "xavier_uniform_")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return _fill(tensor, get_rng().uniform(-bound, bound, size=tensor.shape))
+    return _uniform(tensor, -bound, bound)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
@@ -122,7 +148,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     _check(tensor, "xavier_normal_")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
-    return _fill(tensor, get_rng().normal(0.0, std, size=tensor.shape))
+    return _normal(tensor, 0.0, std)
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity, name):
@@ -141,7 +167,7 @@ def kaiming_uniform_(
     """He uniform: U(-b, b) with b = gain * sqrt(3 / fan); for ReLU, gain = sqrt(2)."""
     _check(tensor, "kaiming_uniform_")
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
-    return _fill(tensor, get_rng().uniform(-bound, bound, size=tensor.shape))
+    return _uniform(tensor, -bound, bound)
 
 
 def kaiming_normal_(
@@ -151,4 +177,4 @@ def kaiming_normal_(
     course's formula."""
     _check(tensor, "kaiming_normal_")
     std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_")
-    return _fill(tensor, get_rng().normal(0.0, std, size=tensor.shape))
+    return _normal(tensor, 0.0, std)
