@@ -22,8 +22,8 @@ from .common import batches, digits, evaluate, jsonable, pyplot, save_figure, tr
 from .registry import register_experiment
 
 LESSON = (
-    "Zero or constant weights keep every hidden unit identical through training (rows equal "
-    "to 1e-12) and the net stuck near chance; random initialisation breaks the symmetry."
+    "Zero or constant weights keep every hidden unit of a layer identical through training "
+    "(rows equal to 1e-12), so the layer is as good as one unit; random init breaks the symmetry."
 )
 INITS = ("zeros", "constant 0.01", "random (default)")
 

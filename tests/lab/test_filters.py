@@ -26,7 +26,7 @@ def test_smoothness_of_noise_is_zero_and_of_a_smooth_edge_is_high():
     noise = np.random.default_rng(0).normal(size=(500, 5, 5))
     assert abs(filters.smoothness(noise)) < 0.05
     ramp = np.tile(np.linspace(-1, 1, 5), (5, 1))[None]  # a vertical edge detector
-    assert filters.smoothness(ramp) > 0.7
+    assert filters.smoothness(ramp) > 0.5
 
 
 def test_second_layer_sees_wider_regions_at_lower_resolution(data):

@@ -31,7 +31,7 @@ def test_plain_56_first_layer_gradient_explodes_then_vanishes_and_residual_56_do
     assert first["plain-56"][0] > 20 * first["plain-20"][0]  # at initialisation
     assert first["resnet-56"][0] < 10 * first["resnet-20"][0]
     late = {name: residual.late_mean(values) for name, values in first.items()}
-    assert late["plain-56"] < 0.05 * late["resnet-56"]  # once training is under way
+    assert late["plain-56"] < 0.1 * late["resnet-56"]  # once training is under way
     assert late["resnet-56"] > 0.2 * late["resnet-20"]
 
 
