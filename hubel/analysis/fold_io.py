@@ -38,14 +38,14 @@ def _config_from_text(text: str):
 
 def _build(architecture: dict) -> tuple[Module, Tensor | None]:
     """A fresh model of ``architecture`` in eval mode, and an example batch for the trace
-    (a run's first test images; None for a zoo model: the registry's input size is used)."""
+    (zeros of the run's image shape; None for a zoo model: the registry's input size is used)."""
     if "config" in architecture:
-        from ..data import DataLoader
-        from ..training.run import Run
+        from ..tensor import zeros
+        from ..training.run import dataset_info, model_from_config
 
-        run = Run(_config_from_text(architecture["config"]), progress=False, log=lambda _: None)
-        images, _ = next(iter(DataLoader(run.test_set, 2)))
-        return run.model.eval(), images
+        config = _config_from_text(architecture["config"])
+        image_shape, _ = dataset_info(config.dataset)
+        return model_from_config(config).eval(), zeros(2, *image_shape)
     from ..models import get_model
 
     return get_model(architecture["model"]).eval(), None

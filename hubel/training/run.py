@@ -23,7 +23,7 @@ from ..data import CIFAR10, DataLoader, Digits, train_val_split
 from ..data import transforms as T
 from ..models import get_model
 from ..serialization import atomic_write_bytes, load, save
-from .config import TrainConfig, from_toml, to_toml
+from .config import DATASETS, TrainConfig, from_toml, to_toml
 from .metrics import confusion_matrix, per_class_accuracy
 from .trainer import Trainer, evaluate
 
@@ -59,13 +59,15 @@ def train_augmentation(config: TrainConfig):
     return T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()])
 
 
-def input_shape(dataset) -> tuple:
-    """Shape of one raw input image (C, H, W)."""
-    images = dataset.arrays[0] if hasattr(dataset, "arrays") else None
-    if images is None:
-        sample = dataset[0][0]
-        return tuple(np.asarray(sample).shape)
-    return tuple(images.shape[1:])
+def dataset_info(name: str) -> tuple[tuple, tuple]:
+    """The shape of one input image (C, H, W) and the class names, without loading the data."""
+    if name == "digits":
+        return (1, 8, 8), Digits.classes
+    if name == "cifar10":
+        from ..data.cifar import CLASSES
+
+        return (3, 32, 32), CLASSES
+    raise ValueError(f"dataset: expected one of {DATASETS}, got {name!r}")
 
 
 def build_model(config: TrainConfig, image_shape: tuple, num_classes: int):
@@ -103,6 +105,15 @@ def build_scheduler(config: TrainConfig, optimizer):
     return None
 
 
+def model_from_config(config: TrainConfig):
+    """The run's model, freshly initialised exactly as ``hubel train`` builds it (same seed,
+    same weights), without touching the data."""
+    config = config.resolved()
+    manual_seed(config.seed)
+    image_shape, classes = dataset_info(config.dataset)
+    return build_model(config, image_shape, len(classes))
+
+
 def default_run_dir(config: TrainConfig) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path("runs") / f"{config.dataset}-{config.model}-{stamp}"
@@ -115,14 +126,13 @@ class Run:
                  progress: bool | None = None, log=print):  # fmt: skip
         self.config = config.resolved()
         self.run_dir = Path(run_dir) if run_dir is not None else default_run_dir(self.config)
-        manual_seed(self.config.seed)
+        c = self.config
+        self.model = model_from_config(self.config)
         train, val, self.test_set = build_datasets(self.config)
-        self.classes = getattr(self.test_set, "classes", None)
-        self.num_classes = len(self.classes) if self.classes else 10
-        self.model = build_model(self.config, input_shape(self.test_set), self.num_classes)
+        self.classes = getattr(self.test_set, "classes", None) or dataset_info(c.dataset)[1]
+        self.num_classes = len(self.classes)
         self.optimizer = build_optimizer(self.config, self.model)
         self.scheduler = build_scheduler(self.config, self.optimizer)
-        c = self.config
         train_loader = DataLoader(train, c.batch_size, shuffle=True, seed=c.seed,
                                   transform=train_augmentation(c))  # fmt: skip
         val_loader = DataLoader(val, 512) if val is not None else None
@@ -156,7 +166,7 @@ class Run:
             "train_loss": last.get("train_loss"), "train_accuracy": last.get("train_accuracy"),
             "val_accuracy": last.get("val_accuracy"),
             "test_loss": test["loss"], "test_accuracy": test["accuracy"],
-            "per_class_accuracy": dict(zip([str(c) for c in self.classes or range(10)],
+            "per_class_accuracy": dict(zip([str(c) for c in self.classes],
                                            per_class_accuracy(confusion).round(4).tolist())),
             "confusion_matrix": confusion.tolist(),
             "seconds": round(seconds, 2),
@@ -172,7 +182,7 @@ class Run:
         try:
             if history:
                 plot_history(history, self.run_dir / "curves.png")
-            plot_confusion(confusion, [str(c) for c in self.classes or range(10)],
+            plot_confusion(confusion, [str(c) for c in self.classes],
                            self.run_dir / "confusion.png")  # fmt: skip
         except ImportError:
             self.log("matplotlib is not installed: no plots (pip install 'hubel[plot]')")
