@@ -8,6 +8,8 @@ import itertools
 import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +23,7 @@ from ..training.plots import _pyplot
 FIGURE_DPI = 80  # keeps each gallery PNG around 60-120 KB
 
 
-def jsonable(value):
+def jsonable(value: Any) -> Any:
     """``value`` with NumPy arrays and scalars turned into lists and Python numbers, tuples into
     lists and NaN or infinities into None, so that strict JSON (``allow_nan=False``) holds it."""
     if isinstance(value, dict):
@@ -39,7 +41,7 @@ def jsonable(value):
     return value
 
 
-def pyplot():
+def pyplot() -> ModuleType:
     """``matplotlib.pyplot`` on the file-only Agg backend, imported on first use."""
     return _pyplot()
 

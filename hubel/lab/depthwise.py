@@ -8,7 +8,8 @@ the arithmetic, not the per-call overhead, dominates.
 For each channel count (M = N), the analyzer (``hubel.analysis.depthwise_separable_cost``)
 gives parameters and MACs; the same numbers are counted again from hubel's ``Conv2d`` modules
 (their weights times the output positions), and both layers are timed (best of several forward
-passes of one batch, no gradients).
+passes of one batch, no gradients, the two layers taking turns). On a busy machine, run with
+``OPENBLAS_NUM_THREADS=1``: a multi-threaded BLAS waiting for a busy core times its own waits.
 """
 
 from __future__ import annotations
@@ -33,16 +34,20 @@ LESSON = (
 KERNEL = 3
 
 
-def _best_time(layer: nn.Module, x, repeats: int) -> float:
-    """The fastest of ``repeats`` forward passes, in seconds (the least disturbed one)."""
-    times = []
+def _best_times(layers: list[nn.Module], x, repeats: int) -> list[float]:
+    """The fastest of ``repeats`` forward passes of each layer, in seconds. The layers take
+    turns, so that a busy moment of the machine slows them alike, and the fastest pass is the
+    least disturbed one."""
+    times = [[] for _ in layers]
     with no_grad():
-        layer(x)  # warm up: first-call allocations
+        for layer in layers:
+            layer(x)  # warm up: first-call allocations
         for _ in range(repeats):
-            start = time.perf_counter()
-            layer(x)
-            times.append(time.perf_counter() - start)
-    return min(times)
+            for layer, layer_times in zip(layers, times):
+                start = time.perf_counter()
+                layer(x)
+                layer_times.append(time.perf_counter() - start)
+    return [min(layer_times) for layer_times in times]
 
 
 def _counted_macs(layer: nn.Conv2d, output_positions: int) -> int:
@@ -53,7 +58,7 @@ def _counted_macs(layer: nn.Conv2d, output_positions: int) -> int:
 def run(quick: bool = True, seed: int = 0) -> dict:
     """Parameters, MACs (analyzer and counted) and forward time per channel count."""
     channels = (16, 32, 64, 128) if quick else (16, 32, 64, 128, 256, 512)
-    size, batch, repeats = (16, 8, 5) if quick else (32, 16, 10)
+    size, batch, repeats = (16, 8, 7) if quick else (32, 16, 10)
     manual_seed(seed)
     rows = []
     for count in channels:
@@ -66,6 +71,7 @@ def run(quick: bool = True, seed: int = 0) -> dict:
         positions = size * size
         separable_weights = depthwise.weight.numel() + pointwise.weight.numel()
         separable_macs = _counted_macs(depthwise, positions) + _counted_macs(pointwise, positions)
+        seconds = _best_times([standard, separable], x, repeats)
         rows.append(
             {
                 "channels": count,
@@ -77,8 +83,8 @@ def run(quick: bool = True, seed: int = 0) -> dict:
                 "module_macs": [_counted_macs(standard, positions), separable_macs],
                 "mac_ratio": cost.ratio,
                 "formula": 1 / count + 1 / KERNEL**2,
-                "standard_seconds": _best_time(standard, x, repeats),
-                "separable_seconds": _best_time(separable, x, repeats),
+                "standard_seconds": seconds[0],
+                "separable_seconds": seconds[1],
             }
         )
     for row in rows:

@@ -60,7 +60,7 @@ def run(quick: bool = True, seed: int = 0) -> dict:
 
     A diverged run's loss curve ends at the last finite loss (``diverged_at`` gives the step).
     """
-    steps = 100 if quick else 1000
+    steps = 200 if quick else 2000
     images, labels = digits(train=True, count=512 if quick else None, seed=seed)
     images = images.reshape(len(images), -1)
     at_init = {}

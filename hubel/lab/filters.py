@@ -110,7 +110,7 @@ def key_numbers(data: dict) -> dict:
     }
 
 
-def _show(ax, image, title=None, cmap="gray", symmetric=False):
+def _show(ax, image, title: str | None = None, cmap: str = "gray", symmetric: bool = False):
     image = np.asarray(image)
     if symmetric:
         limit = float(np.abs(image).max()) or 1.0

@@ -42,7 +42,9 @@ def shown_layers(depth: int) -> list[int]:
     return sorted({1, depth // 4, depth // 2, 3 * depth // 4, depth})
 
 
-def layer_statistics(activation: str, init: str, depth: int, width: int, inputs: np.ndarray):
+def layer_statistics(
+    activation: str, init: str, depth: int, width: int, inputs: np.ndarray
+) -> dict:
     """Mean, std and saturated fraction of every layer's activations; histograms of some."""
     lows, highs = HISTOGRAM_RANGE[activation]
     bins = np.linspace(lows, highs, 41)

@@ -22,6 +22,7 @@ from .. import optim
 from ..backend import manual_seed
 from ..models import MLP
 from ..nn import Parameter
+from ..tensor import Tensor
 from .common import batches, digits, evaluate, jsonable, pyplot, save_figure, train
 from .registry import register_experiment
 
@@ -32,17 +33,17 @@ LESSON = (
 
 
 # Each surface works on hubel tensors (for the paths) and on NumPy arrays (for the contours).
-def ill_conditioned(x, y):
+def ill_conditioned(x: Tensor | np.ndarray, y: Tensor | np.ndarray) -> Tensor | np.ndarray:
     """0.5 (x² + 30 y²): curvature 30 times larger across the valley than along it."""
     return 0.5 * (x**2 + 30 * y**2)
 
 
-def rosenbrock(x, y):
+def rosenbrock(x: Tensor | np.ndarray, y: Tensor | np.ndarray) -> Tensor | np.ndarray:
     """(1 - x)² + 100 (y - x²)²: a curved, flat-bottomed valley; minimum 0 at (1, 1)."""
     return (1 - x) ** 2 + 100 * (y - x**2) ** 2
 
 
-def two_minima(x, y):
+def two_minima(x: Tensor | np.ndarray, y: Tensor | np.ndarray) -> Tensor | np.ndarray:
     """(x² - 1)² + 0.3 x + y²: a local minimum near (0.96, 0), the global one near (-1.04, 0)."""
     return (x**2 - 1) ** 2 + 0.3 * x + y**2
 

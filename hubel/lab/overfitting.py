@@ -47,7 +47,16 @@ class Jitter(Transform):
         return (points + rng.normal(0.0, self.sigma, points.shape)).astype(points.dtype)
 
 
-def _train_setting(setting, train_data, val_data, steps, every, seed, grid):
+def _train_setting(
+    setting: str,
+    train_data: tuple[np.ndarray, np.ndarray],
+    val_data: tuple[np.ndarray, np.ndarray],
+    steps: int,
+    every: int,
+    seed: int,
+    grid: np.ndarray,
+) -> dict:
+    """Train the MLP under one setting, evaluating both sets every ``every`` steps."""
     manual_seed(seed)
     model = MLP(
         2, hidden=(128, 128, 128), num_classes=2, dropout=DROPOUT if setting == "dropout" else 0.0

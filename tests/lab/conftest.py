@@ -3,13 +3,15 @@ renders."""
 
 import json
 
+import numpy  # noqa: F401 - loads OpenBLAS, so that its thread pool can be limited below
 import pytest
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _one_blas_thread():
     """The experiments multiply many small matrices; on a busy 2-core machine a multi-threaded
-    BLAS spends most of its time waiting for its second thread (10x slower, measured)."""
+    BLAS spends most of its time waiting for its second thread (a 256x256 product: 15 ms
+    instead of 1 ms, measured), which also makes the depthwise timings meaningless."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - optional

@@ -23,7 +23,7 @@ def test_unregularised_net_overfits(data):
     none = data["settings"]["none"]
     assert final(none, "train_loss") < 0.25
     assert final(none, "val_loss") > 2 * min(none["val_loss"])  # it turned around and climbed
-    assert gap(none) > 0.8
+    assert gap(none) > 0.5
 
 
 @pytest.mark.parametrize("setting", ["L2", "L1", "dropout", "augmentation"])
