@@ -54,11 +54,13 @@ def layer_statistics(
         layer = nn.Linear(width, width)
         INITS[init](layer.weight)
         nn.init.zeros_(layer.bias)
-        with no_grad():
+        # N(0, 1) weights in a deep ReLU net overflow float32 (~3e38): that is the explosion.
+        with no_grad(), np.errstate(over="ignore", invalid="ignore"):
             x = ACTIVATIONS[activation]()(layer(x))
         values = x.numpy().astype(np.float64)
-        stats["mean"].append(float(values.mean()))
-        stats["std"].append(float(values.std()))
+        with np.errstate(over="ignore", invalid="ignore"):
+            stats["mean"].append(float(values.mean()))
+            stats["std"].append(float(values.std()))  # NaN or inf once it overflowed
         stats["saturated"].append(float((np.abs(values) > 0.99).mean()))
         if index in shown_layers(depth):
             # The share of all activations in each bin: values outside the range are not counted.
@@ -81,12 +83,20 @@ def run(quick: bool = True, seed: int = 0) -> dict:
     return jsonable({"depth": depth, "width": width, "nets": nets})
 
 
+def _std_text(std: float | None) -> str:
+    """A standard deviation for a title; None marks one that overflowed float32 (in JSON)."""
+    return "overflow (> 3e38)" if std is None else f"{std:.1e}"
+
+
 def key_numbers(data: dict) -> dict:
     """The last layer's activation std (and tanh's saturated share) for every pair."""
     numbers = {}
     for activation, inits in data["nets"].items():
         for init, stats in inits.items():
-            numbers[f"{activation}, {init}: std at layer {data['depth']}"] = stats["std"][-1]
+            std = stats["std"][-1]
+            numbers[f"{activation}, {init}: std at layer {data['depth']}"] = (
+                std if std is not None else _std_text(std)
+            )
         for init, stats in inits.items():
             if activation == "tanh":
                 numbers[f"tanh, {init}: saturated at layer {data['depth']}"] = stats["saturated"][
@@ -105,7 +115,8 @@ def render(data: dict, path: str | Path) -> Path:
     for row, (activation, inits) in enumerate(data["nets"].items()):
         ax = axes[row, 0]
         for init, stats in inits.items():
-            ax.semilogy(range(1, depth + 1), np.maximum(stats["std"], 1e-30), label=init)
+            stds = np.asarray(stats["std"], dtype=float)  # None (overflow) becomes NaN: a gap
+            ax.semilogy(range(1, depth + 1), np.maximum(stds, 1e-30), label=init)
         ax.set(title=f"{activation}: std of activations", xlabel="layer")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
@@ -116,7 +127,8 @@ def render(data: dict, path: str | Path) -> Path:
             for color, layer, counts in zip(colors, shown, stats["histograms"]):
                 ax.plot(centres, counts, color=color, label=f"layer {layer}")
             ax.set_title(
-                f"{activation}, {init}\nstd at layer {depth}: {stats['std'][-1]:.1e}", fontsize=9
+                f"{activation}, {init}\nstd at layer {depth}: {_std_text(stats['std'][-1])}",
+                fontsize=9,
             )
             ax.set_yscale("log")
             ax.set_ylim(1e-4, 1.0)

@@ -43,7 +43,7 @@ def _deep(depth: int, width: int, activation: bool) -> nn.Sequential:
 def collapse(model: nn.Sequential) -> tuple[np.ndarray, np.ndarray]:
     """The single (W, b) that a stack of Linear layers equals: y = x W^T + b.
 
-    Layer by layer: W ← W_k W and b ← W_k b + b_k, starting from the identity and zero.
+    Layer by layer from (W_1, b_1): W ← W_k W and b ← W_k b + b_k for k = 2, 3, ...
     """
     weight, bias = None, None
     for layer in model:
