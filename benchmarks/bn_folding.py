@@ -60,10 +60,12 @@ def benchmark(name: str, rng: np.random.Generator) -> None:
         expected, got = model(x).numpy(), result.model(x).numpy()
         error = np.abs(got - expected).max() / np.abs(expected).max()
         before, after = interleaved_medians(partial(model, x), partial(result.model, x), REPEATS)
-    print(f"{name} batch {BATCH} 3x32x32 float32: {len(result.folded)} BatchNorms folded in "
-          f"{fold_s:.2f} s (max relative difference {error:.1e}); forward {before:.1f} ms "
-          f"before, {after:.1f} ms after folding (median of {REPEATS}), speedup "
-          f"{before / after:.2f}x")  # fmt: skip
+    print(
+        f"{name} batch {BATCH} 3x32x32 float32: {len(result.folded)} BatchNorms folded in "
+        f"{fold_s:.2f} s (max relative difference {error:.1e}); forward {before:.1f} ms "
+        f"before, {after:.1f} ms after folding (median of {REPEATS}), speedup "
+        f"{before / after:.2f}x"
+    )
 
 
 def main() -> None:

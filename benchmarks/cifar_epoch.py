@@ -31,16 +31,22 @@ def torch_epoch(images, labels, batched: bool = False) -> float:
     """``batched``: the DataLoader draws whole batches of indices (BatchSampler) instead of
     collating 128 single items: the fast way to use it on in-memory tensors."""
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3072, 1024), torch.nn.ReLU(),
-                                torch.nn.Linear(1024, 512), torch.nn.ReLU(),
-                                torch.nn.Linear(512, 10))  # fmt: skip
+    model = torch.nn.Sequential(
+        torch.nn.Flatten(),
+        torch.nn.Linear(3072, 1024),
+        torch.nn.ReLU(),
+        torch.nn.Linear(1024, 512),
+        torch.nn.ReLU(),
+        torch.nn.Linear(512, 10),
+    )
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     mean = torch.tensor(CIFAR10_MEAN).view(1, 3, 1, 1)
     std = torch.tensor(CIFAR10_STD).view(1, 3, 1, 1)
     dataset = torch.utils.data.TensorDataset(torch.from_numpy(images), torch.from_numpy(labels))
     if batched:
-        sampler = torch.utils.data.BatchSampler(torch.utils.data.RandomSampler(dataset), BATCH,
-                                                drop_last=False)  # fmt: skip
+        sampler = torch.utils.data.BatchSampler(
+            torch.utils.data.RandomSampler(dataset), BATCH, drop_last=False
+        )
         loader = torch.utils.data.DataLoader(dataset, batch_size=None, sampler=sampler)
     else:
         loader = torch.utils.data.DataLoader(dataset, batch_size=BATCH, shuffle=True)
@@ -59,8 +65,9 @@ def hubel_epoch(images, labels) -> float:
     model = hb.models.MLP(3072, (1024, 512), 10)
     opt = hb.optim.Adam(model.parameters(), lr=1e-3)
     transform = T.Compose([T.ToFloat(255), T.Normalize(CIFAR10_MEAN, CIFAR10_STD), T.Flatten()])
-    loader = DataLoader(TensorDataset(images, labels, transform=transform), BATCH, shuffle=True,
-                        seed=0)  # fmt: skip
+    loader = DataLoader(
+        TensorDataset(images, labels, transform=transform), BATCH, shuffle=True, seed=0
+    )
     trainer = Trainer(model, opt, loader, epochs=1, progress=False)
     start = time.perf_counter()
     trainer.fit()
@@ -78,8 +85,10 @@ def main() -> None:
     title = f"CIFAR-sized epoch ({N:,} images, MLP 3072-1024-512-10, Adam, batch {BATCH})"
     report(title + ", torch DataLoader(batch_size)", torch_s, hubel_s, unit="s")
     report(title + ", torch DataLoader(BatchSampler)", torch_batched_s, hubel_s, unit="s")
-    print(f"images/s: PyTorch {N / torch_s:,.0f} (batched sampler {N / torch_batched_s:,.0f})   "
-          f"hubel {N / hubel_s:,.0f}")
+    print(
+        f"images/s: PyTorch {N / torch_s:,.0f} (batched sampler {N / torch_batched_s:,.0f})   "
+        f"hubel {N / hubel_s:,.0f}"
+    )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,9 @@ def environment() -> str:
 
         for pool in threadpool_info():
             if pool.get("user_api") == "blas":
-                parts.append(f"{pool['internal_api']} {pool.get('architecture', '?')} "
-                             f"x{pool['num_threads']}")  # fmt: skip
+                parts.append(
+                    f"{pool['internal_api']} {pool.get('architecture', '?')} x{pool['num_threads']}"
+                )
     except ImportError:
         parts.append("threadpoolctl not installed")
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
@@ -50,5 +51,7 @@ def environment() -> str:
 
 
 def report(title: str, torch_ms: float, hubel_ms: float, unit: str = "ms") -> None:
-    print(f"{title}: PyTorch {torch_ms:.1f} {unit}   hubel {hubel_ms:.1f} {unit}   "
-          f"ratio hubel/PyTorch {hubel_ms / torch_ms:.2f}")  # fmt: skip
+    print(
+        f"{title}: PyTorch {torch_ms:.1f} {unit}   hubel {hubel_ms:.1f} {unit}   "
+        f"ratio hubel/PyTorch {hubel_ms / torch_ms:.2f}"
+    )

@@ -57,10 +57,15 @@ def main() -> None:
     step, model = hubel_step_fn(x, y)
     hubel_ms = median_ms(step, STEPS)
     assert all(p.dtype == np.float32 for p in model.parameters()), "a parameter left float32"
-    report(f"MLP {'-'.join(map(str, SIZES))} batch {BATCH} Adam step (median of {STEPS})",
-           torch_ms, hubel_ms)  # fmt: skip
-    print(f"peak RSS: {rss_after_torch:.0f} MiB after the PyTorch block, "
-          f"{peak_rss_mib():.0f} MiB after hubel's")  # fmt: skip
+    report(
+        f"MLP {'-'.join(map(str, SIZES))} batch {BATCH} Adam step (median of {STEPS})",
+        torch_ms,
+        hubel_ms,
+    )
+    print(
+        f"peak RSS: {rss_after_torch:.0f} MiB after the PyTorch block, "
+        f"{peak_rss_mib():.0f} MiB after hubel's"
+    )
 
 
 if __name__ == "__main__":

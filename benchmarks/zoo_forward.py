@@ -141,10 +141,12 @@ def main() -> None:
     if not args.no_train:
         torch_rate = torch_train_images_per_s(TRAIN_STEPS)
         hubel_rate = hubel_train_images_per_s(TRAIN_STEPS)
-        print(f"\nResNet-20 training on 32x32x3 uint8, batch {TRAIN_BATCH}, SGD momentum 0.9 "
-              f"(median of {TRAIN_STEPS} steps): PyTorch {torch_rate:.0f} images/s   "
-              f"hubel {hubel_rate:.0f} images/s   ratio PyTorch/hubel "
-              f"{torch_rate / hubel_rate:.2f}")  # fmt: skip
+        print(
+            f"\nResNet-20 training on 32x32x3 uint8, batch {TRAIN_BATCH}, SGD momentum 0.9 "
+            f"(median of {TRAIN_STEPS} steps): PyTorch {torch_rate:.0f} images/s   "
+            f"hubel {hubel_rate:.0f} images/s   ratio PyTorch/hubel "
+            f"{torch_rate / hubel_rate:.2f}"
+        )
     print(f"\npeak RSS {peak_rss_mib():.0f} MiB; {time.perf_counter() - start:.0f} s in all")
 
 

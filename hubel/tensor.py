@@ -167,8 +167,13 @@ class Tensor:
     def __repr__(self) -> str:
         array = np.asarray(self.numpy())
         fixed = array.dtype.kind == "f" and not np.all(np.mod(array[np.isfinite(array)], 1) == 0)
-        body = np.array2string(array, separator=", ", prefix="tensor(", precision=4,
-                               floatmode="fixed" if fixed else "maxprec")  # fmt: skip
+        body = np.array2string(
+            array,
+            separator=", ",
+            prefix="tensor(",
+            precision=4,
+            floatmode="fixed" if fixed else "maxprec",
+        )
         extras = []
         if self.dtype not in (get_default_dtype(), np.dtype(np.int64)) or self.data.size == 0:
             extras.append(f"dtype=hubel.{self.dtype}")

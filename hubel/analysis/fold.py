@@ -161,12 +161,23 @@ def _absorb(layer_name: str, layer: Module, bn_name: str, bn: Module) -> FoldedP
         layer.bias = Parameter(new_bias.astype(weight.dtype))
 
     return FoldedPair(
-        layer=layer_name, batchnorm=bn_name, layer_type=type(layer).__name__,
-        channels=channels, gamma=first(gamma), beta=first(beta), mean=first(mean),
-        var=first(var), eps=float(bn.eps), scale=first(scale), weight=weight_0,
-        new_weight=first(new_weight), weights_per_channel=weight[0].size, bias=first(bias),
-        had_bias=had_bias, new_bias=first(new_bias),
-    )  # fmt: skip
+        layer=layer_name,
+        batchnorm=bn_name,
+        layer_type=type(layer).__name__,
+        channels=channels,
+        gamma=first(gamma),
+        beta=first(beta),
+        mean=first(mean),
+        var=first(var),
+        eps=float(bn.eps),
+        scale=first(scale),
+        weight=weight_0,
+        new_weight=first(new_weight),
+        weights_per_channel=weight[0].size,
+        bias=first(bias),
+        had_bias=had_bias,
+        new_bias=first(new_bias),
+    )
 
 
 def _replace(root: Module, old: Module, new: Module) -> None:

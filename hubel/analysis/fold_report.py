@@ -47,15 +47,18 @@ class FoldedPair:
         """The algebra for channel 0, step by step, with this pair's numbers."""
         n, o = _number, _operand
         no_bias = "" if self.had_bias else f" ({self.layer_type} had no bias: b = 0)"
-        return "\n".join([
-            f"{self.layer} + {self.batchnorm} ({self.layer_type}, {self.channels} channels), "
-            "channel 0:",
-            f"  s  = γ/√(σ²+ε) = {n(self.gamma)}/√({n(self.var)}+{n(self.eps)}) = {n(self.scale)}",
-            f"  W' = W·s = {n(self.weight)}·{o(self.scale)} = {n(self.new_weight)} "
-            f"(the same s for all {self.weights_per_channel} weights of channel 0)",
-            f"  b' = (b − μ)·s + β = ({n(self.bias)} − {o(self.mean)})·{o(self.scale)} + "
-            f"{o(self.beta)} = {n(self.new_bias)}{no_bias}",
-        ])  # fmt: skip
+        return "\n".join(
+            [
+                f"{self.layer} + {self.batchnorm} ({self.layer_type}, {self.channels} channels), "
+                "channel 0:",
+                f"  s  = γ/√(σ²+ε) = {n(self.gamma)}/√({n(self.var)}+{n(self.eps)}) "
+                f"= {n(self.scale)}",
+                f"  W' = W·s = {n(self.weight)}·{o(self.scale)} = {n(self.new_weight)} "
+                f"(the same s for all {self.weights_per_channel} weights of channel 0)",
+                f"  b' = (b − μ)·s + β = ({n(self.bias)} − {o(self.mean)})·{o(self.scale)} + "
+                f"{o(self.beta)} = {n(self.new_bias)}{no_bias}",
+            ]
+        )
 
 
 @dataclass(frozen=True)

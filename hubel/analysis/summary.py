@@ -211,9 +211,20 @@ class Summary:
 
 
 CSV_HEADER = (
-    "name", "type", "depth", "input_shape", "output_shape", "trainable_params",
-    "non_trainable_params", "buffers", "macs", "flops", "other_ops", "activation_bytes", "note",
-)  # fmt: skip
+    "name",
+    "type",
+    "depth",
+    "input_shape",
+    "output_shape",
+    "trainable_params",
+    "non_trainable_params",
+    "buffers",
+    "macs",
+    "flops",
+    "other_ops",
+    "activation_bytes",
+    "note",
+)
 
 
 def _shapes_csv(shapes: tuple[Shape, ...]) -> str:

@@ -35,15 +35,22 @@ def run_models(args: argparse.Namespace) -> int:
         infos = [info for info in infos if info.family.lower() == wanted]
         if not infos:
             families = sorted({model_info(name).family for name in list_models()})
-            print(f"error: --family: expected one of {families}, got {args.family!r}",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                f"error: --family: expected one of {families}, got {args.family!r}", file=sys.stderr
+            )
             return 2
     console = Console()
     if not console.is_terminal:  # piped or captured: keep each model on one line
         console.width = max(console.width, 160)
     table = Table(title="hubel model zoo")
-    for column, justify in (("name", "left"), ("family", "left"), ("input", "right"),
-                            ("params", "right"), ("year", "right"), ("idea", "left")):  # fmt: skip
+    for column, justify in (
+        ("name", "left"),
+        ("family", "left"),
+        ("input", "right"),
+        ("params", "right"),
+        ("year", "right"),
+        ("idea", "left"),
+    ):
         table.add_column(column, justify=justify, no_wrap=column != "idea")
     for info in sorted(infos, key=_order):
         params = f"{parameter_count(info.name):,}"

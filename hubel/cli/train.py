@@ -56,14 +56,37 @@ def register(subparsers) -> None:
 
     e = subparsers.add_parser("evaluate", help="recompute a run's test metrics from its weights")
     e.add_argument("run_dir", help="a folder written by `hubel train`")
-    e.add_argument("--weights", choices=["weights", "best"], default="weights",
-                   help="final weights (default) or the best validation epoch's")  # fmt: skip
+    e.add_argument(
+        "--weights",
+        choices=["weights", "best"],
+        default="weights",
+        help="final weights (default) or the best validation epoch's",
+    )
     e.set_defaults(func=run_evaluate)
 
 
-_FIELDS = ("dataset", "model", "hidden", "activation", "init", "dropout", "batchnorm", "optimizer",
-           "lr", "momentum", "weight_decay", "epochs", "batch_size", "scheduler", "clip_grad",
-           "patience", "val_fraction", "augment", "seed", "data_root")  # fmt: skip
+_FIELDS = (
+    "dataset",
+    "model",
+    "hidden",
+    "activation",
+    "init",
+    "dropout",
+    "batchnorm",
+    "optimizer",
+    "lr",
+    "momentum",
+    "weight_decay",
+    "epochs",
+    "batch_size",
+    "scheduler",
+    "clip_grad",
+    "patience",
+    "val_fraction",
+    "augment",
+    "seed",
+    "data_root",
+)
 
 
 def config_from_args(args) -> TrainConfig:
@@ -80,9 +103,11 @@ def _print_summary(summary: dict, run_dir) -> None:
         f"{name} {acc:.0%}" for name, acc in summary["per_class_accuracy"].items()
     )
     print(f"per-class test accuracy: {per_class}")
-    print(f"train accuracy {summary['train_accuracy']:.2%}   "
-          f"test accuracy {summary['test_accuracy']:.2%}   "
-          f"({summary['epochs']} epochs, {summary['seconds']:.1f}s)")  # fmt: skip
+    print(
+        f"train accuracy {summary['train_accuracy']:.2%}   "
+        f"test accuracy {summary['test_accuracy']:.2%}   "
+        f"({summary['epochs']} epochs, {summary['seconds']:.1f}s)"
+    )
     print(f"run folder: {run_dir}")
 
 

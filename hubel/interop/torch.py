@@ -51,8 +51,10 @@ def read_torch_state_dict(path: str | os.PathLike) -> OrderedDict:
         ) from error
     state = torch.load(os.fspath(path), map_location="cpu", weights_only=True)
     if not isinstance(state, Mapping):
-        raise ValueError(f"read_torch_state_dict: expected a state dict in {os.fspath(path)!r}, "
-                         f"got {type(state).__name__}")  # fmt: skip
+        raise ValueError(
+            f"read_torch_state_dict: expected a state dict in {os.fspath(path)!r}, "
+            f"got {type(state).__name__}"
+        )
     for wrapper in ("state_dict", "model"):
         if wrapper in state and isinstance(state[wrapper], Mapping):
             state = state[wrapper]
@@ -68,8 +70,9 @@ def load_torch_state_dict(
     Returns ``(missing_keys, unexpected_keys)``; with ``strict`` any of them is an error.
     """
     if not isinstance(model, Module):
-        raise TypeError(f"load_torch_state_dict: model must be a hubel Module, got "
-                        f"{type(model).__name__}")  # fmt: skip
+        raise TypeError(
+            f"load_torch_state_dict: model must be a hubel Module, got {type(model).__name__}"
+        )
     if isinstance(source, Mapping):
         arrays = torch_state_dict_to_numpy(source)
     else:

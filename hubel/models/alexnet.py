@@ -122,8 +122,9 @@ class AlexNetOriginal(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim != 4 or tuple(x.shape[1:]) != (3, 227, 227):
-            raise ValueError(f"AlexNetOriginal: expected input of shape (N, 3, 227, 227), "
-                             f"got {x.shape}")  # fmt: skip
+            raise ValueError(
+                f"AlexNetOriginal: expected input of shape (N, 3, 227, 227), got {x.shape}"
+            )
         return self.classifier(F.flatten(self.features(x), 1))
 
 

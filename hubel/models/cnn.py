@@ -31,8 +31,14 @@ class SmallCNN(nn.Sequential):
     global average pooling, optional dropout, linear classifier. Blocks are named ``block1``..,
     the head ``pool``, ``flatten``, [``dropout``], ``fc``."""
 
-    def __init__(self, in_channels: int = 1, num_classes: int = 10, image_size: int = 8,
-                 channels: Sequence[int] = (32, 64, 128), dropout: float = 0.0):  # fmt: skip
+    def __init__(
+        self,
+        in_channels: int = 1,
+        num_classes: int = 10,
+        image_size: int = 8,
+        channels: Sequence[int] = (32, 64, 128),
+        dropout: float = 0.0,
+    ):
         owner = "SmallCNN"
         in_channels = check_positive_int(owner, "in_channels", in_channels)
         num_classes = check_positive_int(owner, "num_classes", num_classes)
@@ -71,8 +77,13 @@ class SmallCNN(nn.Sequential):
     year=None,
     idea="conv-BN-ReLU blocks with max pooling, global average pooling (digits, 8x8)",
 )
-def cnn(in_channels: int = 1, num_classes: int = 10, image_size: int = 8,
-        channels: Sequence[int] = (32, 64, 128), dropout: float = 0.0) -> SmallCNN:  # fmt: skip
+def cnn(
+    in_channels: int = 1,
+    num_classes: int = 10,
+    image_size: int = 8,
+    channels: Sequence[int] = (32, 64, 128),
+    dropout: float = 0.0,
+) -> SmallCNN:
     """The small CNN of ``hubel train --model cnn``: 94,410 parameters on 8x8x1 digits."""
     return SmallCNN(in_channels, num_classes, image_size, channels, dropout)
 

@@ -43,8 +43,15 @@ def conv_bn_act(
 ) -> nn.Sequential:
     """conv (no bias, "same" padding) → BatchNorm2d → activation, keys ``0``, ``1``, ``2``:
     torchvision's ``Conv2dNormActivation``."""
-    conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride,
-                     padding=(kernel_size - 1) // 2, groups=groups, bias=False)  # fmt: skip
+    conv = nn.Conv2d(
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=stride,
+        padding=(kernel_size - 1) // 2,
+        groups=groups,
+        bias=False,
+    )
     return nn.Sequential(conv, nn.BatchNorm2d(out_channels), activation(inplace=True))
 
 

@@ -59,8 +59,16 @@ class Inception(nn.Module):
     3x3 (5x5 in the paper) · branch4: 3x3 max pool (stride 1) → 1x1 projection.
     """
 
-    def __init__(self, in_channels: int, ch1x1: int, ch3x3red: int, ch3x3: int, ch5x5red: int,
-                 ch5x5: int, pool_proj: int):  # fmt: skip
+    def __init__(
+        self,
+        in_channels: int,
+        ch1x1: int,
+        ch3x3red: int,
+        ch3x3: int,
+        ch5x5red: int,
+        ch5x5: int,
+        pool_proj: int,
+    ):
         super().__init__()
         self.branch1 = BasicConv2d(in_channels, ch1x1, kernel_size=1)
         self.branch2 = nn.Sequential(
@@ -123,9 +131,16 @@ class GoogLeNet(nn.Module):
     (x - 0.5)/0.5 scaling that torchvision's pretrained weights expect.
     """
 
-    def __init__(self, num_classes: int = 1000, aux_logits: bool = False,
-                 transform_input: bool = False, dropout: float = 0.2, dropout_aux: float = 0.7,
-                 in_channels: int = 3, cifar_stem: bool = False):  # fmt: skip
+    def __init__(
+        self,
+        num_classes: int = 1000,
+        aux_logits: bool = False,
+        transform_input: bool = False,
+        dropout: float = 0.2,
+        dropout_aux: float = 0.7,
+        in_channels: int = 3,
+        cifar_stem: bool = False,
+    ):
         super().__init__()
         num_classes = check_positive_int("GoogLeNet", "num_classes", num_classes)
         in_channels = check_positive_int("GoogLeNet", "in_channels", in_channels)
@@ -199,8 +214,9 @@ class GoogLeNet(nn.Module):
     year=2014,
     idea="Inception modules: 1x1 reductions before 3x3/5x5 convolutions",
 )
-def googlenet(num_classes: int = 1000, aux_logits: bool = False,
-              transform_input: bool = False) -> GoogLeNet:  # fmt: skip
+def googlenet(
+    num_classes: int = 1000, aux_logits: bool = False, transform_input: bool = False
+) -> GoogLeNet:
     """GoogLeNet (Inception v1) as torchvision builds it: 6,624,904 parameters, or 13,004,888
     with ``aux_logits=True``; see :class:`GoogLeNet`."""
     return GoogLeNet(num_classes, aux_logits, transform_input)
@@ -219,5 +235,12 @@ def googlenet_cifar(num_classes: int = 10, in_channels: int = 3) -> GoogLeNet:
     return GoogLeNet(num_classes, in_channels=in_channels, cifar_stem=True)
 
 
-__all__ = ["GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "BasicConv2d",
-           "googlenet", "googlenet_cifar"]  # fmt: skip
+__all__ = [
+    "GoogLeNet",
+    "GoogLeNetOutputs",
+    "Inception",
+    "InceptionAux",
+    "BasicConv2d",
+    "googlenet",
+    "googlenet_cifar",
+]

@@ -29,8 +29,21 @@ from .registry import register_model
 
 # (pointwise output channels, depthwise stride) of the 13 separable blocks (the paper's Table 1;
 # its second-to-last row says s2 for the last block, but the 7x7 output it lists needs s1).
-BLOCKS = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
-          (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1)]  # fmt: skip
+BLOCKS = [
+    (64, 1),
+    (128, 2),
+    (128, 1),
+    (256, 2),
+    (256, 1),
+    (512, 2),
+    (512, 1),
+    (512, 1),
+    (512, 1),
+    (512, 1),
+    (512, 1),
+    (1024, 2),
+    (1024, 1),
+]
 
 
 class DepthwiseSeparable(nn.Module):
@@ -58,8 +71,14 @@ class MobileNetV1(nn.Module):
     ``first_stride=1`` is the CIFAR adaptation.
     """
 
-    def __init__(self, num_classes: int = 1000, width_mult: float = 1.0, resolution: int = 224,
-                 in_channels: int = 3, first_stride: int = 2):  # fmt: skip
+    def __init__(
+        self,
+        num_classes: int = 1000,
+        width_mult: float = 1.0,
+        resolution: int = 224,
+        in_channels: int = 3,
+        first_stride: int = 2,
+    ):
         super().__init__()
         num_classes = check_positive_int("MobileNetV1", "num_classes", num_classes)
         in_channels = check_positive_int("MobileNetV1", "in_channels", in_channels)
@@ -90,8 +109,9 @@ class MobileNetV1(nn.Module):
     year=2017,
     idea="depthwise separable convolutions: a 3x3 filter per channel, then 1x1 mixing",
 )
-def mobilenet_v1(num_classes: int = 1000, width_mult: float = 1.0,
-                 resolution: int = 224) -> MobileNetV1:  # fmt: skip
+def mobilenet_v1(
+    num_classes: int = 1000, width_mult: float = 1.0, resolution: int = 224
+) -> MobileNetV1:
     """MobileNet v1 (Howard et al. 2017): 4,231,976 parameters at width 1.0; ``width_mult`` α
     scales every layer's channels, ``resolution`` is the input size the model is meant for."""
     return MobileNetV1(num_classes, width_mult, resolution)
@@ -104,12 +124,12 @@ def mobilenet_v1(num_classes: int = 1000, width_mult: float = 1.0,
     year=2017,
     idea="MobileNet v1 for CIFAR-10: stride-1 first convolution",
 )
-def mobilenet_v1_cifar(num_classes: int = 10, in_channels: int = 3,
-                       width_mult: float = 1.0) -> MobileNetV1:  # fmt: skip
+def mobilenet_v1_cifar(
+    num_classes: int = 10, in_channels: int = 3, width_mult: float = 1.0
+) -> MobileNetV1:
     """MobileNet v1 for 32x32 inputs: the first convolution keeps stride 1 (32 → 2x2 at the
     end), 3,217,226 parameters for 10 classes at width 1.0."""
     return MobileNetV1(num_classes, width_mult, 32, in_channels, first_stride=1)
 
 
-__all__ = ["MobileNetV1", "DepthwiseSeparable", "BLOCKS", "mobilenet_v1",
-           "mobilenet_v1_cifar"]  # fmt: skip
+__all__ = ["MobileNetV1", "DepthwiseSeparable", "BLOCKS", "mobilenet_v1", "mobilenet_v1_cifar"]

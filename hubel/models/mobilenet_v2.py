@@ -27,8 +27,15 @@ from .common import (
 from .registry import register_model
 
 # t (expansion), c (output channels), n (repeats), s (stride of the first): the paper's Table 2.
-SETTINGS = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
-            (6, 160, 3, 2), (6, 320, 1, 1)]  # fmt: skip
+SETTINGS = [
+    (1, 16, 1, 1),
+    (6, 24, 2, 2),
+    (6, 32, 3, 2),
+    (6, 64, 4, 2),
+    (6, 96, 3, 1),
+    (6, 160, 3, 2),
+    (6, 320, 1, 1),
+]
 
 
 class ReLU6(nn.Module):
@@ -49,8 +56,9 @@ def make_divisible(value: float, divisor: int = 8) -> int:
     return rounded + divisor if rounded < 0.9 * value else rounded
 
 
-def conv_bn_relu6(in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1,
-                  groups: int = 1) -> nn.Sequential:  # fmt: skip
+def conv_bn_relu6(
+    in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1, groups: int = 1
+) -> nn.Sequential:
     """conv (no bias) → BatchNorm2d → ReLU6."""
     return conv_bn_act(in_channels, out_channels, kernel_size, stride, groups, ReLU6)
 
@@ -100,8 +108,9 @@ class MobileNetV2(nn.Module):
                 channels = out_channels
         features.append(conv_bn_relu6(channels, self.last_channel, kernel_size=1))
         self.features = nn.Sequential(*features)
-        self.classifier = nn.Sequential(nn.Dropout(p=dropout),
-                                        nn.Linear(self.last_channel, num_classes))  # fmt: skip
+        self.classifier = nn.Sequential(
+            nn.Dropout(p=dropout), nn.Linear(self.last_channel, num_classes)
+        )
         init_cnn(self, linear_std=0.01)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -116,11 +125,18 @@ class MobileNetV2(nn.Module):
     year=2018,
     idea="inverted residuals: expand 1x1, depthwise 3x3, linear 1x1 bottleneck",
 )
-def mobilenet_v2(num_classes: int = 1000, width_mult: float = 1.0,
-                 dropout: float = 0.2) -> MobileNetV2:  # fmt: skip
+def mobilenet_v2(
+    num_classes: int = 1000, width_mult: float = 1.0, dropout: float = 0.2
+) -> MobileNetV2:
     """MobileNetV2 as torchvision builds it, 3,504,872 parameters; see :class:`MobileNetV2`."""
     return MobileNetV2(num_classes, width_mult, dropout)
 
 
-__all__ = ["MobileNetV2", "InvertedResidual", "ReLU6", "make_divisible", "conv_bn_relu6",
-           "mobilenet_v2"]  # fmt: skip
+__all__ = [
+    "MobileNetV2",
+    "InvertedResidual",
+    "ReLU6",
+    "make_divisible",
+    "conv_bn_relu6",
+    "mobilenet_v2",
+]

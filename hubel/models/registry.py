@@ -64,8 +64,17 @@ def get_model(name: str, **kwargs):
     return info.builder(**{**info.defaults, **kwargs})
 
 
-_INIT_FILLS = ("zeros_", "ones_", "constant_", "uniform_", "normal_", "xavier_uniform_",
-               "xavier_normal_", "kaiming_uniform_", "kaiming_normal_")  # fmt: skip
+_INIT_FILLS = (
+    "zeros_",
+    "ones_",
+    "constant_",
+    "uniform_",
+    "normal_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+)
 
 
 @contextlib.contextmanager

@@ -31,8 +31,15 @@ from .registry import register_model
 
 def conv3x3(in_channels: int, out_channels: int, stride: int = 1, groups: int = 1) -> nn.Conv2d:
     """3x3 convolution, padding 1 (keeps H, W at stride 1), no bias (batch norm follows)."""
-    return nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=stride, padding=1,
-                     groups=groups, bias=False)  # fmt: skip
+    return nn.Conv2d(
+        in_channels,
+        out_channels,
+        kernel_size=3,
+        stride=stride,
+        padding=1,
+        groups=groups,
+        bias=False,
+    )
 
 
 def conv1x1(in_channels: int, out_channels: int, stride: int = 1) -> nn.Conv2d:
@@ -50,8 +57,14 @@ class BasicBlock(nn.Module):
 
     expansion = 1
 
-    def __init__(self, inplanes: int, planes: int, stride: int = 1,
-                 downsample: nn.Module | None = None, skip: bool = True):  # fmt: skip
+    def __init__(
+        self,
+        inplanes: int,
+        planes: int,
+        stride: int = 1,
+        downsample: nn.Module | None = None,
+        skip: bool = True,
+    ):
         super().__init__()
         self.conv1 = conv3x3(inplanes, planes, stride)
         self.bn1 = nn.BatchNorm2d(planes)
@@ -79,8 +92,9 @@ class Bottleneck(nn.Module):
 
     expansion = 4
 
-    def __init__(self, inplanes: int, planes: int, stride: int = 1,
-                 downsample: nn.Module | None = None):  # fmt: skip
+    def __init__(
+        self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None
+    ):
         super().__init__()
         self.conv1 = conv1x1(inplanes, planes)
         self.bn1 = nn.BatchNorm2d(planes)
@@ -108,9 +122,15 @@ class ResNet(nn.Module):
     global average pool; fc. ``cifar_stem=True``: conv3x3/1 and no max pool (32 stays 32).
     """
 
-    def __init__(self, block: type[BasicBlock] | type[Bottleneck], layers: list[int],
-                 num_classes: int = 1000, in_channels: int = 3, cifar_stem: bool = False,
-                 zero_init_residual: bool = False):  # fmt: skip
+    def __init__(
+        self,
+        block: type[BasicBlock] | type[Bottleneck],
+        layers: list[int],
+        num_classes: int = 1000,
+        in_channels: int = 3,
+        cifar_stem: bool = False,
+        zero_init_residual: bool = False,
+    ):
         super().__init__()
         num_classes = check_positive_int("ResNet", "num_classes", num_classes)
         in_channels = check_positive_int("ResNet", "in_channels", in_channels)
@@ -218,5 +238,16 @@ def resnet18_cifar(num_classes: int = 10, in_channels: int = 3) -> ResNet:
     return ResNet(BasicBlock, [2, 2, 2, 2], num_classes, in_channels, cifar_stem=True)
 
 
-__all__ = ["ResNet", "BasicBlock", "Bottleneck", "conv1x1", "conv3x3", "resnet18", "resnet34",
-           "resnet50", "resnet101", "resnet152", "resnet18_cifar"]  # fmt: skip
+__all__ = [
+    "ResNet",
+    "BasicBlock",
+    "Bottleneck",
+    "conv1x1",
+    "conv3x3",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "resnet101",
+    "resnet152",
+    "resnet18_cifar",
+]

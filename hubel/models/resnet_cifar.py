@@ -53,13 +53,16 @@ class CifarResNet(nn.Module):
     """ResNet-(6n+2) for CIFAR-10: (N, C, H, W) → (N, num_classes), H, W >= 4 (32 as in the
     paper). ``skip=False`` builds the plain network of the same depth."""
 
-    def __init__(self, depth: int = 20, num_classes: int = 10, in_channels: int = 3,
-                 skip: bool = True):  # fmt: skip
+    def __init__(
+        self, depth: int = 20, num_classes: int = 10, in_channels: int = 3, skip: bool = True
+    ):
         super().__init__()
         depth = check_positive_int("CifarResNet", "depth", depth)
         if depth < 8 or (depth - 2) % 6:
-            raise ValueError(f"CifarResNet: depth must be 6n + 2 with n >= 1 (20, 32, 44, 56, "
-                             f"110, ...), got {depth}")  # fmt: skip
+            raise ValueError(
+                f"CifarResNet: depth must be 6n + 2 with n >= 1 (20, 32, 44, 56, "
+                f"110, ...), got {depth}"
+            )
         num_classes = check_positive_int("CifarResNet", "num_classes", num_classes)
         in_channels = check_positive_int("CifarResNet", "in_channels", in_channels)
         blocks = (depth - 2) // 6
@@ -138,5 +141,14 @@ def plain56(num_classes: int = 10, in_channels: int = 3) -> CifarResNet:
     return CifarResNet(56, num_classes, in_channels, skip=False)
 
 
-__all__ = ["CifarResNet", "ZeroPadShortcut", "resnet20", "resnet32", "resnet44", "resnet56",
-           "resnet110", "plain20", "plain56"]  # fmt: skip
+__all__ = [
+    "CifarResNet",
+    "ZeroPadShortcut",
+    "resnet20",
+    "resnet32",
+    "resnet44",
+    "resnet56",
+    "resnet110",
+    "plain20",
+    "plain56",
+]

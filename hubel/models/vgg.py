@@ -31,9 +31,30 @@ CONFIGS: dict[int, list] = {
     11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     13: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
-    19: [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M",
-         512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],
-}  # fmt: skip
+    19: [
+        64,
+        64,
+        "M",
+        128,
+        128,
+        "M",
+        256,
+        256,
+        256,
+        256,
+        "M",
+        512,
+        512,
+        512,
+        512,
+        "M",
+        512,
+        512,
+        512,
+        512,
+        "M",
+    ],
+}
 
 
 def make_layers(config: list, batch_norm: bool = False, in_channels: int = 3) -> nn.Sequential:
@@ -182,6 +203,19 @@ def vgg16_cifar(num_classes: int = 10, in_channels: int = 3) -> CifarVGG:
     return CifarVGG(16, num_classes, in_channels)
 
 
-__all__ = ["VGG", "CifarVGG", "CONFIGS", "make_layers", "vgg11", "vgg13", "vgg16", "vgg19",
-           "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "vgg11_cifar",
-           "vgg16_cifar"]  # fmt: skip
+__all__ = [
+    "VGG",
+    "CifarVGG",
+    "CONFIGS",
+    "make_layers",
+    "vgg11",
+    "vgg13",
+    "vgg16",
+    "vgg19",
+    "vgg11_bn",
+    "vgg13_bn",
+    "vgg16_bn",
+    "vgg19_bn",
+    "vgg11_cifar",
+    "vgg16_cifar",
+]

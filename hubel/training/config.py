@@ -68,18 +68,27 @@ class TrainConfig:
         check(self.optimizer in OPTIMIZERS, "optimizer", f"one of {OPTIMIZERS}")
         check(self.scheduler in SCHEDULERS, "scheduler", f"one of {SCHEDULERS}")
         check(self.lr is None or self.lr > 0, "lr", "a positive number")
-        check(self.epochs is None or (isinstance(self.epochs, int) and self.epochs > 0), "epochs",
-              "a positive int")  # fmt: skip
-        check(self.batch_size is None or (isinstance(self.batch_size, int) and self.batch_size > 0),
-              "batch_size", "a positive int")  # fmt: skip
+        check(
+            self.epochs is None or (isinstance(self.epochs, int) and self.epochs > 0),
+            "epochs",
+            "a positive int",
+        )
+        check(
+            self.batch_size is None or (isinstance(self.batch_size, int) and self.batch_size > 0),
+            "batch_size",
+            "a positive int",
+        )
         check(0.0 <= self.dropout < 1.0, "dropout", "a drop probability in [0, 1)")
         check(0.0 <= self.val_fraction < 1.0, "val_fraction", "a fraction in [0, 1)")
         check(self.weight_decay >= 0, "weight_decay", "a number >= 0")
         check(0.0 <= self.momentum < 1.0, "momentum", "a number in [0, 1)")
         check(self.clip_grad is None or self.clip_grad > 0, "clip_grad", "a positive number")
         check(self.patience is None or self.patience > 0, "patience", "a positive int")
-        check(self.hidden is None or all(isinstance(h, int) and h > 0 for h in self.hidden),
-              "hidden", "positive layer sizes, e.g. 256,128")  # fmt: skip
+        check(
+            self.hidden is None or all(isinstance(h, int) and h > 0 for h in self.hidden),
+            "hidden",
+            "positive layer sizes, e.g. 256,128",
+        )
 
 
 def _toml_value(value) -> str:
@@ -119,8 +128,9 @@ def from_toml(path: str | Path, **overrides) -> TrainConfig:
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ValueError(f"config {str(path)!r}: unknown keys {unknown}; known keys: "
-                         f"{sorted(known)}")  # fmt: skip
+        raise ValueError(
+            f"config {str(path)!r}: unknown keys {unknown}; known keys: {sorted(known)}"
+        )
     if "hidden" in data:
         data["hidden"] = tuple(data["hidden"])
     data.update({k: v for k, v in overrides.items() if v is not None})

@@ -9,8 +9,10 @@ def accuracy(predictions: np.ndarray, targets: np.ndarray) -> float:
     """Fraction of predictions equal to the targets (class indices, shape (N,))."""
     predictions, targets = np.asarray(predictions), np.asarray(targets)
     if predictions.shape != targets.shape:
-        raise ValueError(f"accuracy: predictions {predictions.shape} and targets {targets.shape} "
-                         f"must have the same shape")  # fmt: skip
+        raise ValueError(
+            f"accuracy: predictions {predictions.shape} and targets {targets.shape} "
+            f"must have the same shape"
+        )
     return float((predictions == targets).mean()) if targets.size else float("nan")
 
 
@@ -18,8 +20,10 @@ def confusion_matrix(predictions: np.ndarray, targets: np.ndarray, num_classes: 
     """counts[true, predicted]: row i says what the model answered for images of class i."""
     predictions, targets = np.asarray(predictions), np.asarray(targets)
     if predictions.shape != targets.shape:
-        raise ValueError(f"confusion_matrix: predictions {predictions.shape} and targets "
-                         f"{targets.shape} must have the same shape")  # fmt: skip
+        raise ValueError(
+            f"confusion_matrix: predictions {predictions.shape} and targets "
+            f"{targets.shape} must have the same shape"
+        )
     flat = targets.astype(np.int64) * num_classes + predictions.astype(np.int64)
     return np.bincount(flat, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 

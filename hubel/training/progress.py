@@ -7,8 +7,11 @@ import sys
 
 
 def _epoch_line(row: dict) -> str:
-    parts = [f"epoch {row['epoch']}", f"loss {row['train_loss']:.4f}",
-             f"acc {row['train_accuracy']:.2%}"]  # fmt: skip
+    parts = [
+        f"epoch {row['epoch']}",
+        f"loss {row['train_loss']:.4f}",
+        f"acc {row['train_accuracy']:.2%}",
+    ]
     if "val_loss" in row:
         parts += [f"val_loss {row['val_loss']:.4f}", f"val_acc {row['val_accuracy']:.2%}"]
     parts += [f"{row['images_per_second']:,.0f} img/s", f"{row['seconds']:.1f}s"]
@@ -52,9 +55,13 @@ class RichProgress(PlainProgress):
         )
 
         self._progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[stats]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-        )  # fmt: skip
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+        )
         self._progress.__enter__()
         self._task = None
         return self
@@ -65,8 +72,9 @@ class RichProgress(PlainProgress):
     def start_epoch(self, epoch, epochs, batches, first_batch=0):
         if self._task is not None:
             self._progress.remove_task(self._task)
-        self._task = self._progress.add_task(f"epoch {epoch}/{epochs}", total=batches,
-                                             completed=first_batch, stats="")  # fmt: skip
+        self._task = self._progress.add_task(
+            f"epoch {epoch}/{epochs}", total=batches, completed=first_batch, stats=""
+        )
 
     def update(self, batch, loss, accuracy, images_per_second):
         stats = f"loss {loss:.4f}  acc {accuracy:.2%}  {images_per_second:,.0f} img/s"

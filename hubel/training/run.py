@@ -73,15 +73,26 @@ def dataset_info(name: str) -> tuple[tuple, tuple]:
 def build_model(config: TrainConfig, image_shape: tuple, num_classes: int):
     """The model named by ``config.model``, sized for the data."""
     if config.model == "mlp":
-        return get_model("mlp", in_features=int(np.prod(image_shape)), hidden=config.hidden,
-                         num_classes=num_classes, activation=config.activation,
-                         dropout=config.dropout, batchnorm=config.batchnorm, init=config.init)  # fmt: skip
+        return get_model(
+            "mlp",
+            in_features=int(np.prod(image_shape)),
+            hidden=config.hidden,
+            num_classes=num_classes,
+            activation=config.activation,
+            dropout=config.dropout,
+            batchnorm=config.batchnorm,
+            init=config.init,
+        )
     from ..models import model_info
 
     builder = model_info(config.model).builder
     accepted = inspect.signature(builder).parameters
-    offered = {"num_classes": num_classes, "in_channels": image_shape[0],
-               "image_size": image_shape[1], **config.extra}  # fmt: skip
+    offered = {
+        "num_classes": num_classes,
+        "in_channels": image_shape[0],
+        "image_size": image_shape[1],
+        **config.extra,
+    }
     return get_model(config.model, **{k: v for k, v in offered.items() if k in accepted})
 
 
@@ -93,8 +104,9 @@ def build_optimizer(config: TrainConfig, model):
         return optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     if config.optimizer == "rmsprop":
         return optim.RMSprop(params, lr=config.lr, weight_decay=config.weight_decay)
-    return optim.SGD(params, lr=config.lr, momentum=config.momentum,
-                     weight_decay=config.weight_decay)  # fmt: skip
+    return optim.SGD(
+        params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+    )
 
 
 def build_scheduler(config: TrainConfig, optimizer):
@@ -122,8 +134,13 @@ def default_run_dir(config: TrainConfig) -> Path:
 class Run:
     """Everything a run is made of, built from its config (the same way on resume)."""
 
-    def __init__(self, config: TrainConfig, run_dir: str | Path | None = None,
-                 progress: bool | None = None, log=print):  # fmt: skip
+    def __init__(
+        self,
+        config: TrainConfig,
+        run_dir: str | Path | None = None,
+        progress: bool | None = None,
+        log=print,
+    ):
         self.config = config.resolved()
         self.run_dir = Path(run_dir) if run_dir is not None else default_run_dir(self.config)
         c = self.config
@@ -133,13 +150,23 @@ class Run:
         self.num_classes = len(self.classes)
         self.optimizer = build_optimizer(self.config, self.model)
         self.scheduler = build_scheduler(self.config, self.optimizer)
-        train_loader = DataLoader(train, c.batch_size, shuffle=True, seed=c.seed,
-                                  transform=train_augmentation(c))  # fmt: skip
+        train_loader = DataLoader(
+            train, c.batch_size, shuffle=True, seed=c.seed, transform=train_augmentation(c)
+        )
         val_loader = DataLoader(val, 512) if val is not None else None
-        self.trainer = Trainer(self.model, self.optimizer, train_loader, val_loader,
-                               epochs=c.epochs, scheduler=self.scheduler, clip_grad_norm=c.clip_grad,
-                               patience=c.patience, run_dir=self.run_dir, progress=progress,
-                               log=log)  # fmt: skip
+        self.trainer = Trainer(
+            self.model,
+            self.optimizer,
+            train_loader,
+            val_loader,
+            epochs=c.epochs,
+            scheduler=self.scheduler,
+            clip_grad_norm=c.clip_grad,
+            patience=c.patience,
+            run_dir=self.run_dir,
+            progress=progress,
+            log=log,
+        )
         self.log = log
 
     def fit(self, resume: bool = False) -> dict:
@@ -160,19 +187,25 @@ class Run:
         confusion = confusion_matrix(test["predictions"], test["targets"], self.num_classes)
         last = history[-1] if history else {}
         return {
-            "dataset": self.config.dataset, "model": self.config.model,
+            "dataset": self.config.dataset,
+            "model": self.config.model,
             "parameters": int(sum(p.numel() for p in self.model.parameters())),
-            "epochs": len(history), "best_epoch": self.trainer.best["epoch"],
-            "train_loss": last.get("train_loss"), "train_accuracy": last.get("train_accuracy"),
+            "epochs": len(history),
+            "best_epoch": self.trainer.best["epoch"],
+            "train_loss": last.get("train_loss"),
+            "train_accuracy": last.get("train_accuracy"),
             "val_accuracy": last.get("val_accuracy"),
-            "test_loss": test["loss"], "test_accuracy": test["accuracy"],
-            "per_class_accuracy": dict(zip([str(c) for c in self.classes],
-                                           per_class_accuracy(confusion).round(4).tolist())),
+            "test_loss": test["loss"],
+            "test_accuracy": test["accuracy"],
+            "per_class_accuracy": dict(
+                zip([str(c) for c in self.classes], per_class_accuracy(confusion).round(4).tolist())
+            ),
             "confusion_matrix": confusion.tolist(),
             "seconds": round(seconds, 2),
             "mean_epoch_seconds": round(float(np.mean([r["seconds"] for r in history])), 3)
-            if history else None,
-        }  # fmt: skip
+            if history
+            else None,
+        }
 
     def _plots(self, history, confusion) -> None:
         try:
@@ -182,14 +215,16 @@ class Run:
         try:
             if history:
                 plot_history(history, self.run_dir / "curves.png")
-            plot_confusion(confusion, [str(c) for c in self.classes],
-                           self.run_dir / "confusion.png")  # fmt: skip
+            plot_confusion(
+                confusion, [str(c) for c in self.classes], self.run_dir / "confusion.png"
+            )
         except ImportError:
             self.log("matplotlib is not installed: no plots (pip install 'hubel[plot]')")
 
 
-def resume_run(run_dir: str | Path, epochs: int | None = None, progress: bool | None = None,
-               log=print) -> dict:  # fmt: skip
+def resume_run(
+    run_dir: str | Path, epochs: int | None = None, progress: bool | None = None, log=print
+) -> dict:
     """Continue the run in ``run_dir`` from its checkpoint (``epochs`` may extend it)."""
     config = from_toml(Path(run_dir) / "config.toml", epochs=epochs)
     return Run(config, run_dir, progress, log).fit(resume=True)
@@ -206,6 +241,10 @@ def evaluate_run(run_dir: str | Path, weights: str = "weights") -> dict:
     run.model.load_state_dict(load(path))
     test = evaluate(run.model, DataLoader(run.test_set, 512))
     confusion = confusion_matrix(test["predictions"], test["targets"], run.num_classes)
-    return {"test_loss": test["loss"], "test_accuracy": test["accuracy"],
-            "confusion_matrix": confusion, "classes": run.classes,
-            "per_class_accuracy": per_class_accuracy(confusion)}  # fmt: skip
+    return {
+        "test_loss": test["loss"],
+        "test_accuracy": test["accuracy"],
+        "confusion_matrix": confusion,
+        "classes": run.classes,
+        "per_class_accuracy": per_class_accuracy(confusion),
+    }

@@ -55,8 +55,12 @@ def evaluate(model, loader, loss_fn: Callable = F.cross_entropy) -> dict:
         model.train(was_training)
     predictions = np.concatenate(predictions) if predictions else np.zeros(0, np.int64)
     targets = np.concatenate(targets) if targets else np.zeros(0, np.int64)
-    return {"loss": total / max(count, 1), "accuracy": accuracy(predictions, targets),
-            "predictions": predictions, "targets": targets}  # fmt: skip
+    return {
+        "loss": total / max(count, 1),
+        "accuracy": accuracy(predictions, targets),
+        "predictions": predictions,
+        "targets": targets,
+    }
 
 
 class _StopFlag:
@@ -93,11 +97,22 @@ class Trainer:
     a better validation loss (``best.npz`` keeps the best weights).
     """
 
-    def __init__(self, model, optimizer, train_loader, val_loader=None, *, epochs: int = 10,
-                 loss_fn: Callable = F.cross_entropy, scheduler=None,
-                 clip_grad_norm: float | None = None, patience: int | None = None,
-                 run_dir: str | Path | None = None, progress: bool | None = None,
-                 log: Callable[[str], None] = print):  # fmt: skip
+    def __init__(
+        self,
+        model,
+        optimizer,
+        train_loader,
+        val_loader=None,
+        *,
+        epochs: int = 10,
+        loss_fn: Callable = F.cross_entropy,
+        scheduler=None,
+        clip_grad_norm: float | None = None,
+        patience: int | None = None,
+        run_dir: str | Path | None = None,
+        progress: bool | None = None,
+        log: Callable[[str], None] = print,
+    ):
         if not isinstance(epochs, int) or epochs < 1:
             raise ValueError(f"Trainer: epochs must be a positive int, got {epochs!r}")
         if clip_grad_norm is not None and not clip_grad_norm > 0:
@@ -181,7 +196,7 @@ class Trainer:
                             f". Continue with: hubel train --resume {self.run_dir}"
                             if self.run_dir
                             else ""
-                        )  # fmt: skip
+                        )
                     )
                 self._end_epoch(row, bar)
         return self.history
@@ -189,8 +204,10 @@ class Trainer:
     def _should_stop_early(self) -> bool:
         if self.patience is None or self.epochs_without_improvement < self.patience:
             return False
-        self.log(f"early stopping: no better validation loss for {self.patience} epochs "
-                 f"(best {self.best['loss']:.4f} at epoch {self.best['epoch']})")  # fmt: skip
+        self.log(
+            f"early stopping: no better validation loss for {self.patience} epochs "
+            f"(best {self.best['loss']:.4f} at epoch {self.best['epoch']})"
+        )
         return True
 
     def _train_epoch(self, stop: _StopFlag, bar) -> dict | None:
@@ -217,23 +234,34 @@ class Trainer:
             sums["correct"] += int((logits.data.argmax(axis=1) == labels.data).sum())
             sums["count"] += n
             elapsed = time.perf_counter() - started
-            bar.update(batch + 1, sums["loss"] / sums["count"], sums["correct"] / sums["count"],
-                       sums["count"] / max(elapsed, 1e-9))  # fmt: skip
+            bar.update(
+                batch + 1,
+                sums["loss"] / sums["count"],
+                sums["correct"] / sums["count"],
+                sums["count"] / max(elapsed, 1e-9),
+            )
             if stop.requested and batch + 1 < len(self.train_loader):
                 self._partial = {**sums, "seconds": elapsed}
                 self._save()
                 return None
         seconds = time.perf_counter() - started
-        return {"epoch": self.epoch + 1, "train_loss": sums["loss"] / sums["count"],
-                "train_accuracy": sums["correct"] / sums["count"],
-                "lr": float(self.optimizer.param_groups[0]["lr"]), "seconds": seconds,
-                "images_per_second": sums["count"] / seconds}  # fmt: skip
+        return {
+            "epoch": self.epoch + 1,
+            "train_loss": sums["loss"] / sums["count"],
+            "train_accuracy": sums["correct"] / sums["count"],
+            "lr": float(self.optimizer.param_groups[0]["lr"]),
+            "seconds": seconds,
+            "images_per_second": sums["count"] / seconds,
+        }
 
     def _diverged(self, value: float, batch: int) -> None:
         step = self.epoch * len(self.train_loader) + batch + 1
-        kept = (f"the last good checkpoint (end of epoch {self.epoch}) is kept at "
-                f"{checkpoint_path(self.run_dir)}" if self.run_dir and self.epoch else
-                "no checkpoint was written yet")  # fmt: skip
+        kept = (
+            f"the last good checkpoint (end of epoch {self.epoch}) is kept at "
+            f"{checkpoint_path(self.run_dir)}"
+            if self.run_dir and self.epoch
+            else "no checkpoint was written yet"
+        )
         raise TrainingDiverged(
             f"loss became {value} at epoch {self.epoch + 1}, batch {batch + 1} (step {step}); "
             f"{kept}. Usual remedies: lower the learning rate (now "

@@ -118,17 +118,29 @@ FOLDABLE = {
 }
 
 UNFOLDABLE = {
-    "bn_first": (lambda: nn.Sequential(nn.BatchNorm2d(3), nn.Conv2d(3, 4, 3)), "0",
-                 "comes from the model's input"),
-    "bn_after_relu": (lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.BatchNorm2d(4)),
-                      "2", "comes from ReLU '1'"),
-    "conv_output_used_twice": (ConvUsedTwice, "bn",
-                               "output of 'conv' is also used by Add in the model's forward"),
+    "bn_first": (
+        lambda: nn.Sequential(nn.BatchNorm2d(3), nn.Conv2d(3, 4, 3)),
+        "0",
+        "comes from the model's input",
+    ),
+    "bn_after_relu": (
+        lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.BatchNorm2d(4)),
+        "2",
+        "comes from ReLU '1'",
+    ),
+    "conv_output_used_twice": (
+        ConvUsedTwice,
+        "bn",
+        "output of 'conv' is also used by Add in the model's forward",
+    ),
     "shared_conv": (SharedConv, "bn", "'conv' is called 2 times"),
-    "batch_statistics": (lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(
-        4, track_running_stats=False)), "1", "track_running_stats=False"),
+    "batch_statistics": (
+        lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4, track_running_stats=False)),
+        "1",
+        "track_running_stats=False",
+    ),
     "linear_features_last": (LinearOnSequence, "bn", "features on the last axis"),
-}  # fmt: skip
+}
 
 
 def _eval_model(factory, dtype=np.float64) -> nn.Module:
@@ -227,10 +239,14 @@ def test_input_size_is_inferred_from_a_first_linear_layer():
 
 @pytest.mark.parametrize(
     "name, kwargs, size",
-    [("resnet18", {}, (3, 224, 224)), ("resnet18", {"num_classes": 10}, (3, 224, 224)),
-     ("resnet18_cifar", {}, (3, 32, 32)), ("mobilenet_v1_cifar", {"num_classes": 100}, (3, 32, 32)),
-     ("googlenet", {"num_classes": 10}, (3, 224, 224))],
-)  # fmt: skip
+    [
+        ("resnet18", {}, (3, 224, 224)),
+        ("resnet18", {"num_classes": 10}, (3, 224, 224)),
+        ("resnet18_cifar", {}, (3, 32, 32)),
+        ("mobilenet_v1_cifar", {"num_classes": 100}, (3, 32, 32)),
+        ("googlenet", {"num_classes": 10}, (3, 224, 224)),
+    ],
+)
 def test_input_size_is_inferred_from_the_model_registry(name, kwargs, size):
     with skip_init():
         model = get_model(name, **kwargs)
@@ -244,11 +260,13 @@ def test_input_size_that_cannot_be_inferred_is_asked_for():
 
 @pytest.mark.parametrize(
     "kwargs, error, message",
-    [({"input_size": (3, 8)}, ValueError, r"trace with an example input of shape \(1, 3, 8\)"),
-     ({"input_size": (3, -8, 8)}, ValueError, r"input_size must be one example's shape"),
-     ({"input_size": IMAGE, "example_input": np.zeros((1, *IMAGE))}, ValueError, "not both"),
-     ({"example_input": [[1.0]]}, TypeError, "example_input must be a Tensor")],
-)  # fmt: skip
+    [
+        ({"input_size": (3, 8)}, ValueError, r"trace with an example input of shape \(1, 3, 8\)"),
+        ({"input_size": (3, -8, 8)}, ValueError, r"input_size must be one example's shape"),
+        ({"input_size": IMAGE, "example_input": np.zeros((1, *IMAGE))}, ValueError, "not both"),
+        ({"example_input": [[1.0]]}, TypeError, "example_input must be a Tensor"),
+    ],
+)
 def test_fold_batchnorm_rejects_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
         fold_batchnorm(_eval_model(conv_bn_relu), **kwargs)

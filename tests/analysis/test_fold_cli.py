@@ -75,9 +75,11 @@ def test_weights_file_beside_a_config_needs_no_model_name(tmp_path):
 
 @pytest.mark.parametrize(
     "make, message",
-    [(lambda d: d / "missing", "no run folder or weights file"),
-     (lambda d: hb.save({}, d / "w.npz") or d / "w.npz", "--model NAME")],
-)  # fmt: skip
+    [
+        (lambda d: d / "missing", "no run folder or weights file"),
+        (lambda d: hb.save({}, d / "w.npz") or d / "w.npz", "--model NAME"),
+    ],
+)
 def test_hubel_fold_explains_what_it_needs(tmp_path, capsys, make, message):
     code, _, err = run(capsys, "fold", make(tmp_path), "-o", tmp_path / "out.npz")
     assert code == 2 and message in err

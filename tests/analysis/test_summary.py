@@ -28,9 +28,18 @@ def test_rows_add_up_to_the_models_parameters_and_macs():
     assert result.total_flops == 2 * result.total_macs
     assert result.total_buffers == 17  # BN's running_mean, running_var, num_batches_tracked
     assert [row.name for row in result.rows] == [
-        "stem", "pool", "block.conv1", "block.bn1", "block.relu", "block.conv2",
-        "block (add)", "block.relu", "avgpool", "(reshape)", "fc",
-    ]  # fmt: skip
+        "stem",
+        "pool",
+        "block.conv1",
+        "block.bn1",
+        "block.relu",
+        "block.conv2",
+        "block (add)",
+        "block.relu",
+        "avgpool",
+        "(reshape)",
+        "fc",
+    ]
 
 
 def test_each_layer_counts_its_own_work():
@@ -153,8 +162,11 @@ def test_a_module_that_never_runs_is_listed_with_its_parameters():
     model = WithUnusedHead()
     result = summary(model, (4,))
     assert [(row.name, row.note) for row in result.rows] == [
-        ("body", ""), ("aux.0", "not run"), ("aux.1", "not run"), ("fc", ""),
-    ]  # fmt: skip
+        ("body", ""),
+        ("aux.0", "not run"),
+        ("aux.1", "not run"),
+        ("fc", ""),
+    ]
     assert result.total_params == sum(p.numel() for p in model.parameters()) == 40 + 27 + 18
 
 

@@ -18,8 +18,15 @@ def test_default_train_reaches_95_percent_on_digits_and_writes_the_run_folder(tm
     assert summary["test_accuracy"] >= 0.95
     assert f"test accuracy {summary['test_accuracy']:.2%}" in out
     assert out.count("epoch ") >= 30  # one plain line per epoch when not on a terminal
-    for name in ("config.toml", "metrics.jsonl", "checkpoint.npz", "weights.npz", "best.npz",
-                 "curves.png", "confusion.png"):  # fmt: skip
+    for name in (
+        "config.toml",
+        "metrics.jsonl",
+        "checkpoint.npz",
+        "weights.npz",
+        "best.npz",
+        "curves.png",
+        "confusion.png",
+    ):
         assert (tmp_path / name).is_file(), name
     assert len((tmp_path / "metrics.jsonl").read_text().splitlines()) == 30
 
@@ -35,8 +42,9 @@ def test_same_seed_gives_the_same_result(tmp_path, capsys):
 def test_config_file_stands_in_for_flags_and_flags_win(tmp_path, capsys):
     config = tmp_path / "c.toml"
     config.write_text('hidden = [32]\nepochs = 2\noptimizer = "sgd"\nlr = 0.1\n')
-    code, _, _ = run(capsys, "train", "--config", str(config), "--epochs", "3", "--out",
-                     str(tmp_path / "run"))  # fmt: skip
+    code, _, _ = run(
+        capsys, "train", "--config", str(config), "--epochs", "3", "--out", str(tmp_path / "run")
+    )
     assert code == 0
     saved = (tmp_path / "run" / "config.toml").read_text()
     assert "hidden = [32]" in saved and "epochs = 3" in saved and 'optimizer = "sgd"' in saved

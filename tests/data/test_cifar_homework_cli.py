@@ -10,14 +10,37 @@ from hubel.cli.main import main
 def test_hubel_train_cifar10_runs_the_homework_mlp_on_an_extracted_folder(tmp_path, capsys):
     fake = make_fake_cifar(per_batch=20, test_size=30)
     fake.write_folder(tmp_path / "data")
-    code = main(["train", "--dataset", "cifar10", "--data-root", str(tmp_path / "data"),
-                 "--epochs", "2", "--hidden", "32", "--out", str(tmp_path / "run")])  # fmt: skip
+    code = main(
+        [
+            "train",
+            "--dataset",
+            "cifar10",
+            "--data-root",
+            str(tmp_path / "data"),
+            "--epochs",
+            "2",
+            "--hidden",
+            "32",
+            "--out",
+            str(tmp_path / "run"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["dataset"] == "cifar10" and summary["parameters"] == 3072 * 32 + 32 + 330
-    assert set(summary["per_class_accuracy"]) == {"airplane", "automobile", "bird", "cat", "deer",
-                                                  "dog", "frog", "horse", "ship", "truck"}  # fmt: skip
+    assert set(summary["per_class_accuracy"]) == {
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+    }
     assert sum(map(sum, summary["confusion_matrix"])) == 30
     assert "test accuracy" in out
 

@@ -47,8 +47,9 @@ def test_skip_init_restores_the_initialisers_even_after_an_error():
     assert get_model("lenet5").c1.weight.numpy().std() > 0
 
 
-IMAGENET_AND_LENET = [n for n in NAMES if model_info(n).input_size[0] == 1
-                      or model_info(n).input_size[1] > 32]  # fmt: skip
+IMAGENET_AND_LENET = [
+    n for n in NAMES if model_info(n).input_size[0] == 1 or model_info(n).input_size[1] > 32
+]
 VGG_FEATURES_ONLY = {"vgg13", "vgg16", "vgg19", "vgg13_bn", "vgg16_bn", "vgg19_bn"}
 
 
@@ -75,8 +76,9 @@ def test_model_runs_forward_and_backward_and_every_parameter_gets_a_gradient(nam
         assert_runs_forward_and_backward(model, x, (2, 10 if channels == 1 else 1000))
 
 
-@pytest.mark.parametrize("name", ["alexnet", "resnet18", "mobilenet_v1", "mobilenet_v2",
-                                  "googlenet"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name", ["alexnet", "resnet18", "mobilenet_v1", "mobilenet_v2", "googlenet"]
+)
 def test_imagenet_model_gives_1000_logits_at_224(name):
     model = get_model(name).eval()
     with hb.no_grad():
@@ -85,11 +87,17 @@ def test_imagenet_model_gives_1000_logits_at_224(name):
 
 @pytest.mark.parametrize(
     "name, torch_name, kwargs",
-    [("alexnet", "alexnet", {}), ("vgg11", "vgg11", {}), ("vgg16_bn", "vgg16_bn", {}),
-     ("googlenet", "googlenet", {}), ("googlenet", "googlenet_aux", {"aux_logits": True}),
-     ("resnet18", "resnet18", {}), ("resnet50", "resnet50", {}),
-     ("mobilenet_v2", "mobilenet_v2", {})],
-)  # fmt: skip
+    [
+        ("alexnet", "alexnet", {}),
+        ("vgg11", "vgg11", {}),
+        ("vgg16_bn", "vgg16_bn", {}),
+        ("googlenet", "googlenet", {}),
+        ("googlenet", "googlenet_aux", {"aux_logits": True}),
+        ("resnet18", "resnet18", {}),
+        ("resnet50", "resnet50", {}),
+        ("mobilenet_v2", "mobilenet_v2", {}),
+    ],
+)
 def test_state_dict_keys_and_shapes_equal_torchvisions(name, torch_name, kwargs):
     with skip_init():
         ours = get_model(name, **kwargs).state_dict()
@@ -237,16 +245,18 @@ def test_cifar_resnet_stages_and_plain_network_without_skips():
 # ------------------------------------------------------------------------- errors and docs
 @pytest.mark.parametrize(
     "name, kwargs, message",
-    [("resnet18", {"num_classes": 0}, "ResNet: num_classes must be a positive int, got 0"),
-     ("vgg16_cifar", {"num_classes": 2.5}, "num_classes must be a positive int, got 2.5"),
-     ("mobilenet_v1", {"width_mult": 0}, "width_mult must be a number > 0, got 0"),
-     ("mobilenet_v1", {"width_mult": -0.5}, "width_mult must be a number > 0, got -0.5"),
-     ("mobilenet_v2", {"width_mult": 0.0}, "width_mult must be a number > 0, got 0.0"),
-     ("mobilenet_v1", {"resolution": 0}, "resolution must be a positive int, got 0"),
-     ("lenet5", {"variant": "fancy"}, "variant must be one of .* got 'fancy'"),
-     ("alexnet", {"dropout": 1.0}, r"dropout must be in \[0, 1\), got 1.0"),
-     ("resnet20", {"in_channels": 0}, "in_channels must be a positive int, got 0")],
-)  # fmt: skip
+    [
+        ("resnet18", {"num_classes": 0}, "ResNet: num_classes must be a positive int, got 0"),
+        ("vgg16_cifar", {"num_classes": 2.5}, "num_classes must be a positive int, got 2.5"),
+        ("mobilenet_v1", {"width_mult": 0}, "width_mult must be a number > 0, got 0"),
+        ("mobilenet_v1", {"width_mult": -0.5}, "width_mult must be a number > 0, got -0.5"),
+        ("mobilenet_v2", {"width_mult": 0.0}, "width_mult must be a number > 0, got 0.0"),
+        ("mobilenet_v1", {"resolution": 0}, "resolution must be a positive int, got 0"),
+        ("lenet5", {"variant": "fancy"}, "variant must be one of .* got 'fancy'"),
+        ("alexnet", {"dropout": 1.0}, r"dropout must be in \[0, 1\), got 1.0"),
+        ("resnet20", {"in_channels": 0}, "in_channels must be a positive int, got 0"),
+    ],
+)
 def test_bad_builder_arguments_are_named_with_the_expectation_and_value(name, kwargs, message):
     with pytest.raises(ValueError, match=message):
         get_model(name, **kwargs)
@@ -259,15 +269,17 @@ def test_cifar_resnet_depth_must_be_6n_plus_2():
 
 @pytest.mark.parametrize(
     "module, phrases",
-    [("lenet", ["LeCun", "1998", "shared 5x5 filters"]),
-     ("alexnet", ["Krizhevsky", "2012", "ReLU", "dropout", "groups=2"]),
-     ("vgg", ["Simonyan", "only 3x3 filters", "deeper is better"]),
-     ("googlenet", ["Szegedy", "1x1 convolution that reduces the channels"]),
-     ("resnet", ["He, Zhang, Ren and Sun", "F(x) + x", "skip connection"]),
-     ("resnet_cifar", ["section 4.2", "option A", "degradation"]),
-     ("mobilenet", ["Howard", "depthwise separable", "width multiplier"]),
-     ("mobilenet_v2", ["Sandler", "inverted residual"])],
-)  # fmt: skip
+    [
+        ("lenet", ["LeCun", "1998", "shared 5x5 filters"]),
+        ("alexnet", ["Krizhevsky", "2012", "ReLU", "dropout", "groups=2"]),
+        ("vgg", ["Simonyan", "only 3x3 filters", "deeper is better"]),
+        ("googlenet", ["Szegedy", "1x1 convolution that reduces the channels"]),
+        ("resnet", ["He, Zhang, Ren and Sun", "F(x) + x", "skip connection"]),
+        ("resnet_cifar", ["section 4.2", "option A", "degradation"]),
+        ("mobilenet", ["Howard", "depthwise separable", "width multiplier"]),
+        ("mobilenet_v2", ["Sandler", "inverted residual"]),
+    ],
+)
 def test_each_family_docstring_names_the_paper_and_its_key_idea(module, phrases):
     import importlib
 

@@ -26,10 +26,20 @@ NEEDS_32 = {"lenet5_cifar", "vgg11_cifar", "vgg16_cifar"}
 
 def test_the_cifar_models_are_the_expected_ones():
     assert set(CIFAR_MODELS) == {
-        "lenet5_cifar", "vgg11_cifar", "vgg16_cifar", "googlenet_cifar", "resnet18_cifar",
-        "resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "plain20", "plain56",
+        "lenet5_cifar",
+        "vgg11_cifar",
+        "vgg16_cifar",
+        "googlenet_cifar",
+        "resnet18_cifar",
+        "resnet20",
+        "resnet32",
+        "resnet44",
+        "resnet56",
+        "resnet110",
+        "plain20",
+        "plain56",
         "mobilenet_v1_cifar",
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize("name", CIFAR_MODELS)
@@ -68,9 +78,28 @@ def test_hubel_train_runs_resnet20_on_a_cifar10_folder(tmp_path, capsys):
     from hubel.cli.main import main
 
     make_fake_cifar(per_batch=10, test_size=20).write_folder(tmp_path / "data")
-    code = main(["train", "--dataset", "cifar10", "--model", "resnet20", "--data-root",
-                 str(tmp_path / "data"), "--epochs", "1", "--batch-size", "16", "--optimizer",
-                 "sgd", "--lr", "0.1", "--out", str(tmp_path / "run"), "--quiet"])  # fmt: skip
+    code = main(
+        [
+            "train",
+            "--dataset",
+            "cifar10",
+            "--model",
+            "resnet20",
+            "--data-root",
+            str(tmp_path / "data"),
+            "--epochs",
+            "1",
+            "--batch-size",
+            "16",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "0.1",
+            "--out",
+            str(tmp_path / "run"),
+            "--quiet",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())

@@ -15,8 +15,16 @@ def test_hubel_models_prints_every_model_with_its_count_year_and_idea(capsys):
     for name, params in PARAMETER_COUNTS.items():
         line = next(line for line in out.splitlines() if f" {name} " in line)
         assert f"{params:,}" in line, name
-    for phrase in ("3x3 filters only", "skip connections", "depthwise separable convolutions",
-                   "1x1 reductions", "3x224x224", "3x32x32", "1998", "2017"):  # fmt: skip
+    for phrase in (
+        "3x3 filters only",
+        "skip connections",
+        "depthwise separable convolutions",
+        "1x1 reductions",
+        "3x224x224",
+        "3x32x32",
+        "1998",
+        "2017",
+    ):
         assert phrase in out, phrase
     assert seconds < 5, f"hubel models took {seconds:.1f} s"
 

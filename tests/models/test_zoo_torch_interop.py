@@ -58,11 +58,14 @@ def test_resnet18_loads_a_pth_file(tmp_path):
     assert_same_logits("resnet18", "resnet18", x, source=tmp_path / "resnet18.pth")
 
 
-@pytest.mark.parametrize("name, torch_name, size, kwargs", [
-    ("mobilenet_v2", "mobilenet_v2", 64, {}),
-    ("googlenet", "googlenet_aux", 64, {"aux_logits": True}),
-    ("resnet20", "resnet20", 32, {}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "name, torch_name, size, kwargs",
+    [
+        ("mobilenet_v2", "mobilenet_v2", 64, {}),
+        ("googlenet", "googlenet_aux", 64, {"aux_logits": True}),
+        ("resnet20", "resnet20", 32, {}),
+    ],
+)
 def test_more_architectures_give_pytorchs_logits(name, torch_name, size, kwargs):
     x = np.random.default_rng(2).standard_normal((2, 3, size, size)).astype(np.float32)
     assert_same_logits(name, torch_name, x, **kwargs)
@@ -92,8 +95,10 @@ def test_loading_needs_a_hubel_module():
 
 
 def test_importing_hubel_and_its_zoo_does_not_import_torch():
-    code = ("import sys, hubel, hubel.models, hubel.interop.torch, hubel.cli.main; "
-            "print('torch' in sys.modules)")  # fmt: skip
+    code = (
+        "import sys, hubel, hubel.models, hubel.interop.torch, hubel.cli.main; "
+        "print('torch' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
 

@@ -9,8 +9,16 @@ import numpy as np
 from hubel.models import get_model, list_models, model_info, skip_init
 
 # The files of the architecture zoo (the MLP and the digits CNN have their own tests).
-ZOO_FILES = ("lenet", "alexnet", "vgg", "googlenet", "resnet", "resnet_cifar", "mobilenet",
-             "mobilenet_v2")  # fmt: skip
+ZOO_FILES = (
+    "lenet",
+    "alexnet",
+    "vgg",
+    "googlenet",
+    "resnet",
+    "resnet_cifar",
+    "mobilenet",
+    "mobilenet_v2",
+)
 ZOO_MODULES = {f"hubel.models.{name}" for name in ZOO_FILES}
 
 # torchvision's counts (the issue's numbers) for the ImageNet models; the papers' or the common
@@ -55,8 +63,17 @@ PARAMETER_COUNTS = {
 # Initialising these with their own init.normal_ takes seconds each on this machine (VGG's
 # 102.8M-weight first FC layer ~7 s, alexnet_original's 58.6M FC weights ~3 s), so the tests
 # that only need runnable weights get them from build_fast().
-SLOW_TO_INITIALISE = {"vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn",
-                      "vgg19_bn", "alexnet_original"}  # fmt: skip
+SLOW_TO_INITIALISE = {
+    "vgg11",
+    "vgg13",
+    "vgg16",
+    "vgg19",
+    "vgg11_bn",
+    "vgg13_bn",
+    "vgg16_bn",
+    "vgg19_bn",
+    "alexnet_original",
+}
 
 
 def zoo_models() -> list[str]:

@@ -24,8 +24,18 @@ def make_setup(run_dir=None, epochs=4, loss_fn=F.cross_entropy, **options):
     sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
     train = DataLoader(TensorDataset(x[:64], y[:64]), batch_size=16, shuffle=True, seed=1)
     val = DataLoader(TensorDataset(x[64:], y[64:]), batch_size=32)
-    trainer = Trainer(model, opt, train, val, epochs=epochs, scheduler=sched, run_dir=run_dir,
-                      progress=False, loss_fn=loss_fn, **options)  # fmt: skip
+    trainer = Trainer(
+        model,
+        opt,
+        train,
+        val,
+        epochs=epochs,
+        scheduler=sched,
+        run_dir=run_dir,
+        progress=False,
+        loss_fn=loss_fn,
+        **options,
+    )
     return trainer
 
 
@@ -82,8 +92,11 @@ def test_nan_loss_stops_naming_the_step_and_keeps_the_last_good_checkpoint(tmp_p
         return loss * math.nan if calls["n"] == 7 else loss
 
     trainer = make_setup(tmp_path, epochs=3, loss_fn=exploding_loss)
-    with pytest.raises(TrainingDiverged, match=r"loss became nan at epoch 2, batch 2 \(step 6\)"
-                                               r".*end of epoch 1.*lower the learning rate"):  # fmt: skip
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"loss became nan at epoch 2, batch 2 \(step 6\)"
+        r".*end of epoch 1.*lower the learning rate",
+    ):
         trainer.fit()
     assert load_checkpoint(tmp_path)["epoch"] == 1
 
