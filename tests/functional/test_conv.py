@@ -16,6 +16,9 @@ import hubel.functional as F
 from hubel.functional import conv as conv_module
 from hubel.functional import window
 
+# PyTorch warns that 'same' padding of an even kernel copies the input; that is expected here.
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
+
 
 @st.composite
 def conv_configs(draw):
@@ -72,7 +75,6 @@ def test_conv2d_gradients_match_central_differences(x_shape, w_shape, options):
     check_conv(x_shape, w_shape, True, options)
 
 
-@pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch: even kernels copy input
 @pytest.mark.parametrize("padding", ["same", "valid"])
 @pytest.mark.parametrize("kernel", [(1, 1), (2, 2), (3, 4), (5, 3)])
 @pytest.mark.parametrize("dilation", [1, 2])
