@@ -185,19 +185,20 @@ def min(x: Tensor, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noq
     return _extreme(x, dim, keepdim, False)
 
 
+def _arg_extreme(x: Tensor, dim, keepdim, name: str) -> Tensor:
+    xp = get_array_module(x.data)
+    find = getattr(xp, name)
+    if dim is None:
+        return Tensor(xp.asarray(find(x.data), dtype="int64"))
+    (axis,) = normalize_dims(dim, x.ndim)
+    return Tensor(find(x.data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
+
+
 def argmax(x: Tensor, dim=None, keepdim=False) -> Tensor:
     """Index of the largest value (over the flattened tensor when ``dim`` is None)."""
-    xp = get_array_module(x.data)
-    if dim is None:
-        return Tensor(xp.asarray(xp.argmax(x.data), dtype="int64"))
-    (axis,) = normalize_dims(dim, x.ndim)
-    return Tensor(xp.argmax(x.data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
+    return _arg_extreme(x, dim, keepdim, "argmax")
 
 
 def argmin(x: Tensor, dim=None, keepdim=False) -> Tensor:
     """Index of the smallest value (over the flattened tensor when ``dim`` is None)."""
-    xp = get_array_module(x.data)
-    if dim is None:
-        return Tensor(xp.asarray(xp.argmin(x.data), dtype="int64"))
-    (axis,) = normalize_dims(dim, x.ndim)
-    return Tensor(xp.argmin(x.data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
+    return _arg_extreme(x, dim, keepdim, "argmin")

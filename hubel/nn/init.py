@@ -178,3 +178,13 @@ def kaiming_normal_(
     _check(tensor, "kaiming_normal_")
     std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_")
     return _normal(tensor, 0.0, std)
+
+
+def default_layer_init_(weight: Tensor, bias: Tensor | None = None) -> None:
+    """PyTorch's default for ``Linear`` and ``Conv2d``: W ~ kaiming_uniform_(a=sqrt(5)), which
+    is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        uniform_(bias, -bound, bound)
