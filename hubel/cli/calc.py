@@ -31,6 +31,7 @@ from hubel.analysis import (
     pool2d_cost,
 )
 from hubel.analysis.answer import fmt
+from hubel.cli import run_command
 
 
 def _library_type(parse: Callable, name: str) -> Callable[[str], object]:
@@ -92,71 +93,51 @@ def _print(
         console.print(step, markup=False, soft_wrap=True)
 
 
-def _report(compute: Callable[[], None]) -> int:
-    """Run one calculator; a library error is printed as ``error: ...`` with exit code 2."""
-    try:
-        compute()
-    except (TypeError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+def run_conv(args: argparse.Namespace) -> int:
+    cost = conv2d_cost(
+        args.input,
+        args.filters,
+        args.kernel,
+        args.stride,
+        args.padding,
+        args.dilation,
+        args.groups,
+        bias=not args.no_bias,
+    )
+    _print("Convolution", [cost])
     return 0
 
 
-def run_conv(args: argparse.Namespace) -> int:
-    def compute() -> None:
-        cost = conv2d_cost(
-            args.input,
-            args.filters,
-            args.kernel,
-            args.stride,
-            args.padding,
-            args.dilation,
-            args.groups,
-            bias=not args.no_bias,
-        )
-        _print("Convolution", [cost])
-
-    return _report(compute)
-
-
 def run_pool(args: argparse.Namespace) -> int:
-    def compute() -> None:
-        name = "AvgPool2d" if args.avg else "MaxPool2d"
-        cost = pool2d_cost(
-            args.input, args.kernel, args.stride, args.padding, ceil_mode=args.ceil_mode, name=name
-        )
-        _print("Pooling", [cost])
-
-    return _report(compute)
+    name = "AvgPool2d" if args.avg else "MaxPool2d"
+    cost = pool2d_cost(
+        args.input, args.kernel, args.stride, args.padding, ceil_mode=args.ceil_mode, name=name
+    )
+    _print("Pooling", [cost])
+    return 0
 
 
 def run_linear(args: argparse.Namespace) -> int:
-    def compute() -> None:
-        cost = linear_cost(args.in_features, args.out_features, bias=not args.no_bias)
-        _print("Fully connected", [cost])
-
-    return _report(compute)
+    cost = linear_cost(args.in_features, args.out_features, bias=not args.no_bias)
+    _print("Fully connected", [cost])
+    return 0
 
 
 def run_depthwise(args: argparse.Namespace) -> int:
-    def compute() -> None:
-        cost = depthwise_separable_cost(
-            args.input, args.filters, args.kernel, args.stride, args.padding
-        )
-        rows = [cost.standard, cost.depthwise, cost.pointwise]
-        totals = ("separable", cost.separable_params, cost.separable_macs)
-        _print("Standard vs depthwise separable (no biases)", rows, totals, cost.steps)
-
-    return _report(compute)
+    cost = depthwise_separable_cost(
+        args.input, args.filters, args.kernel, args.stride, args.padding
+    )
+    rows = [cost.standard, cost.depthwise, cost.pointwise]
+    totals = ("separable", cost.separable_params, cost.separable_macs)
+    _print("Standard vs depthwise separable (no biases)", rows, totals, cost.steps)
+    return 0
 
 
 def run_stack(args: argparse.Namespace) -> int:
-    def compute() -> None:
-        result = calc_stack(args.input, " ".join(args.spec))
-        totals = ("total", result.total_params, result.total_macs)
-        _print("Stack", result.rows, totals, result.steps)
-
-    return _report(compute)
+    result = calc_stack(args.input, " ".join(args.spec))
+    totals = ("total", result.total_params, result.total_macs)
+    _print("Stack", result.rows, totals, result.steps)
+    return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -224,8 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``hubel calc ...`` on its own; ``argv`` starts with ``calc``, as after ``hubel``."""
     parser = argparse.ArgumentParser(prog="hubel")
     register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    return run_command(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

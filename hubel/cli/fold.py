@@ -11,17 +11,12 @@ b' = (b − μ)·s + β) and every BatchNorm left in place with the reason. Ever
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def run_fold(args: argparse.Namespace) -> int:
     from ..analysis.fold_io import fold_saved
 
-    try:
-        result = fold_saved(args.source, args.out, model=args.model)
-    except (ValueError, TypeError, KeyError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    result = fold_saved(args.source, args.out, model=args.model)
     print(result.report())
     print(f"\nfolded weights: {args.out} (load with hubel.analysis.load_folded)")
     return 0

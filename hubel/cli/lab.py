@@ -10,7 +10,6 @@ DIR (default runs/lab). Everything is :mod:`hubel.lab`: this file parses, calls 
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def _console():
@@ -47,11 +46,7 @@ def run_lab(args: argparse.Namespace) -> int:
 
     from ..lab import run_experiment, save_result
 
-    try:
-        result = run_experiment(args.name, quick=not args.full, seed=args.seed)
-    except (TypeError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    result = run_experiment(args.name, quick=not args.full, seed=args.seed)
     mode = "full" if args.full else "quick"
     table = Table(
         title=f"{args.name} ({mode}, seed {args.seed}, {result.seconds:.1f}s)",

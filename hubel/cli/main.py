@@ -16,7 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import calc, fold, lab, models, quiz, summary, train
+from . import calc, fold, lab, models, quiz, run_command, summary, train
 
 COMMANDS = (train, calc, models, lab, quiz, summary, fold)
 
@@ -35,8 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    return run_command(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

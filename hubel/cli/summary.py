@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from collections.abc import Callable
 
 from hubel.analysis.shapes import _numbers
 from hubel.analysis.summary import check_input_size, summary
@@ -56,49 +55,35 @@ def _summarize(name: str, input_size, **options):
         return summary(model, size, name=name, **options)
 
 
-def _report(compute: Callable[[], None]) -> int:
-    """Run a command; a library error is printed as ``error: ...`` (with its notes), code 2."""
-    try:
-        compute()
-    except (TypeError, ValueError) as error:
-        print(f"error: {error}", *getattr(error, "__notes__", ()), sep="\n", file=sys.stderr)
-        return 2
+def run_summary(args: argparse.Namespace) -> int:
+    result = _summarize(
+        args.model,
+        args.input,
+        batch_size=args.batch_size,
+        depth=args.depth,
+        explain=args.explain,
+        fold_bn=args.fold_bn,
+    )
+    if args.format == "table":
+        from hubel.analysis.summary_format import print_table
+
+        print_table(result, _console())
+        return 0
+    exports = {"json": result.to_json, "csv": result.to_csv, "md": result.to_markdown}
+    sys.stdout.write(exports[args.format]().rstrip("\n") + "\n")
+    for message in result.warnings:
+        print(f"warning: {message}", file=sys.stderr)
     return 0
 
 
-def run_summary(args: argparse.Namespace) -> int:
-    def compute() -> None:
-        result = _summarize(
-            args.model,
-            args.input,
-            batch_size=args.batch_size,
-            depth=args.depth,
-            explain=args.explain,
-            fold_bn=args.fold_bn,
-        )
-        if args.format == "table":
-            from hubel.analysis.summary_format import print_table
-
-            print_table(result, _console())
-            return
-        exports = {"json": result.to_json, "csv": result.to_csv, "md": result.to_markdown}
-        sys.stdout.write(exports[args.format]().rstrip("\n") + "\n")
-        for message in result.warnings:
-            print(f"warning: {message}", file=sys.stderr)
-
-    return _report(compute)
-
-
 def run_compare(args: argparse.Namespace) -> int:
-    def compute() -> None:
-        from hubel.analysis.summary_compare import plot_comparison, print_comparison
+    from hubel.analysis.summary_compare import plot_comparison, print_comparison
 
-        summaries = [_summarize(name, args.input) for name in args.models]
-        print_comparison(summaries, _console())
-        if args.out:
-            print(f"saved {plot_comparison(summaries, args.out)}")
-
-    return _report(compute)
+    summaries = [_summarize(name, args.input) for name in args.models]
+    print_comparison(summaries, _console())
+    if args.out:
+        print(f"saved {plot_comparison(summaries, args.out)}")
+    return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

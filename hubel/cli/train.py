@@ -127,9 +127,6 @@ def run_train(args) -> int:
     except (TrainingDiverged, TrainingInterrupted) as stop:
         print(f"stopped: {stop}", file=sys.stderr)
         return 1 if isinstance(stop, TrainingDiverged) else 130
-    except (ValueError, TypeError, FileNotFoundError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     _print_summary(summary, run_dir)
     return 0
 
@@ -137,11 +134,7 @@ def run_train(args) -> int:
 def run_evaluate(args) -> int:
     from ..training.run import evaluate_run
 
-    try:
-        result = evaluate_run(args.run_dir, args.weights)
-    except (ValueError, FileNotFoundError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    result = evaluate_run(args.run_dir, args.weights)
     print(f"test accuracy {result['test_accuracy']:.2%}   test loss {result['test_loss']:.4f}")
     classes = result["classes"] or range(len(result["per_class_accuracy"]))
     for name, acc in zip(classes, result["per_class_accuracy"]):
