@@ -148,14 +148,19 @@ class Softmax(Function):
         return y * (grad - (grad * y).sum(axis=ctx.axis, keepdims=True))
 
 
+def log_softmax_array(x, axis: int = -1):
+    """x_k - max - log sum_j e**(x_j - max) on a raw array (shared with the fused losses)."""
+    xp = get_array_module(x)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+
+
 class LogSoftmax(Function):
     """y_k = x_k - log sum_j e**x_j;  dL/dx = g - softmax(x) * sum_j g_j."""
 
     @staticmethod
     def forward(ctx, x, axis=-1):
-        xp = get_array_module(x)
-        shifted = x - x.max(axis=axis, keepdims=True)
-        y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        y = log_softmax_array(x, axis)
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y

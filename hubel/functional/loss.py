@@ -11,17 +11,12 @@ import numpy as np
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
+from .activation import log_softmax, log_softmax_array
 from .arithmetic import abs as _abs
 from .reduce import mean as _mean
 from .reduce import sum as _sum
 
 _REDUCTIONS = ("mean", "sum", "none")
-
-
-def _log_softmax_rows(x):
-    xp = get_array_module(x)
-    shifted = x - x.max(axis=1, keepdims=True)
-    return shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
 
 
 class WeightedNLL(Function):
@@ -38,7 +33,7 @@ class WeightedNLL(Function):
 
     @staticmethod
     def forward(ctx, x, weights, scale, reduction, from_logits):
-        logp = _log_softmax_rows(x) if from_logits else x
+        logp = log_softmax_array(x, 1) if from_logits else x
         per_sample = -(weights * logp).sum(axis=1)
         ctx.save_for_backward(logp, weights)
         ctx.scale, ctx.reduction, ctx.from_logits = scale, reduction, from_logits
@@ -136,8 +131,6 @@ def _target_matrix(input, target, weight, ignore_index, label_smoothing):
 def _soft_target_loss(input, target, weight, reduction, label_smoothing):
     """Class-probability targets: L_i = -sum_c w_c t_ic log p_ic, built from primitives so the
     targets get a gradient too; the mean divides by N."""
-    from .activation import log_softmax
-
     if label_smoothing:
         target = target * (1 - label_smoothing) + label_smoothing / input.shape[1]
     terms = target * log_softmax(input, 1)
