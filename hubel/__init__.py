@@ -56,6 +56,7 @@ from .functional import (
     var,
     where,
 )
+from .parallel import get_num_threads, set_num_threads
 from .tensor import (
     Tensor,
     arange,

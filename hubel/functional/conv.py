@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numbers
 
+from .. import parallel
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -24,6 +25,8 @@ from .window import (
     channels_last,
     chunks,
     col2im,
+    col2im_shifted,
+    extend_columns,
     im2col,
     pad_image,
     pair,
@@ -50,10 +53,10 @@ class Conv2d(Function):
         ctx.weight_shape = weight.shape
         if groups > 1 and weight.shape[1] == 1:
             out = _depthwise_forward(ctx, padded, weight, window, out_hw)
+            if bias is not None:
+                out += bias
         else:
-            out = _im2col_forward(ctx, padded, weight, window, out_hw, groups)
-        if bias is not None:
-            out += bias
+            out = _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups)
         return to_nchw(out)
 
     @staticmethod
@@ -75,25 +78,43 @@ class Conv2d(Function):
         return grad_x, grad_w, grad_b
 
 
-def _im2col_forward(ctx, padded, weight, window, out_hw, groups):
+def _pieces(n, out_hw, row_bytes, budget):
+    """The (batch slice, output-row slice) pieces of the im2col work: ``chunks`` under the
+    memory budget, and a batch that fits whole split into one share per thread."""
+    pieces = chunks(n, out_hw, row_bytes, budget)
+    if len(pieces) > 1:
+        return pieces
+    image_bytes = out_hw[0] * out_hw[1] * row_bytes
+    rows = pieces[0][1]
+    return [(batch, rows) for batch in parallel.shares_of(n, image_bytes)]
+
+
+def _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups):
     xp = get_array_module(padded)
     out_c, c_group, kh, kw = weight.shape
     n, wo = padded.shape[0], out_hw[1]
     # Filters as columns, per group: (C_out, C/g, F_h, F_w) → (g, F_h·F_w·C/g, C_out/g), rows
     # ordered (i, j, c) like the im2col columns.
     w_cols = weight.reshape(groups, out_c // groups, c_group, kh, kw).transpose(0, 3, 4, 2, 1)
-    w_cols = w_cols.reshape(groups, kh * kw * c_group, out_c // groups)
+    w_cols = xp.ascontiguousarray(w_cols.reshape(groups, kh * kw * c_group, out_c // groups))
     row_bytes = kh * kw * padded.shape[3] * padded.itemsize
     need_w = ctx.needs_input_grad[1]
     keep_cols = need_w and n * out_hw[0] * wo * row_bytes <= SAVE_COLS_BYTES
-    pieces = chunks(n, out_hw, row_bytes, SAVE_COLS_BYTES if keep_cols else CHUNK_BYTES)
+    pieces = _pieces(n, out_hw, row_bytes, SAVE_COLS_BYTES if keep_cols else CHUNK_BYTES)
     out = xp.empty((n, *out_hw, out_c), dtype=padded.dtype)
-    for batch, rows in pieces:
+
+    def piece_forward(piece):
+        batch, rows = piece
         piece_hw = (rows.stop - rows.start, wo)
         cols = im2col(padded[batch, window.input_rows(rows)], window, piece_hw, groups)
         # Write the product straight into the output: each piece is a contiguous block of it.
         target = out[batch, rows].reshape(-1, groups, out_c // groups).transpose(1, 0, 2)
         xp.matmul(cols, w_cols, out=target)
+        if bias is not None:
+            out[batch, rows] += bias
+        return cols if keep_cols else None
+
+    cols = parallel.run(piece_forward, pieces)
     ctx.w_cols, ctx.pieces, ctx.padded_shape = w_cols, pieces, padded.shape
     # dL/dW needs the columns: keep them when small, else keep the padded input and rebuild.
     if keep_cols:
@@ -107,25 +128,60 @@ def _im2col_backward(ctx, grad, need_x, need_w):
     xp = get_array_module(grad)
     padded, saved_cols = ctx.saved_tensors
     window, groups, w_cols, wo = ctx.window, ctx.groups, ctx.w_cols, ctx.out_hw[1]
-    grad_padded = xp.zeros(ctx.padded_shape, dtype=grad.dtype) if need_x else None
-    grad_w_cols = xp.zeros(w_cols.shape, dtype=grad.dtype) if need_w else None
     out_c, c_group, kh, kw = ctx.weight_shape
     w_taps = w_cols.reshape(groups, kh * kw, c_group, -1)  # (g, tap, C/g, C_out/g)
-    for batch, rows in ctx.pieces:
-        in_rows, piece_hw = window.input_rows(rows), (rows.stop - rows.start, wo)
+    shifted = need_x and window.stride == (1, 1)
+
+    def piece_grad_w(index):
+        batch, rows = ctx.pieces[index]
         g = grad[batch, rows].reshape(-1, groups, w_cols.shape[2]).transpose(1, 0, 2)
-        if need_w:
-            cols = saved_cols
-            if cols is None:
-                cols = im2col(padded[batch, in_rows], window, piece_hw, groups)
-            grad_w_cols += cols.transpose(0, 2, 1) @ g
-        if need_x:
-            col2im(_tap_columns(g, w_taps), grad_padded[batch, in_rows], window, piece_hw)
+        if saved_cols is not None:
+            cols = saved_cols[index]
+        else:
+            piece_hw = (rows.stop - rows.start, wo)
+            cols = im2col(padded[batch, window.input_rows(rows)], window, piece_hw, groups)
+        return cols.transpose(0, 2, 1) @ g
+
     grad_w = None
     if need_w:
+        grad_w_cols = sum(parallel.run(piece_grad_w, range(len(ctx.pieces))))
         grad_w = grad_w_cols.reshape(groups, kh, kw, c_group, out_c // groups)
         grad_w = grad_w.transpose(0, 4, 3, 1, 2).reshape(ctx.weight_shape)
+    grad_padded = None
+    if shifted:
+        grad_padded = _input_grad_shifted(grad, w_taps, ctx.padded_shape, window, groups)
+    elif need_x:
+        # NOTE: pieces may be overlapping bands of one image: these adds stay on one thread.
+        grad_padded = xp.zeros(ctx.padded_shape, dtype=grad.dtype)
+        for batch, rows in ctx.pieces:
+            in_rows, piece_hw = window.input_rows(rows), (rows.stop - rows.start, wo)
+            g = grad[batch, rows].reshape(-1, groups, w_cols.shape[2]).transpose(1, 0, 2)
+            col2im(_tap_columns(g, w_taps), grad_padded[batch, in_rows], window, piece_hw)
     return grad_padded, grad_w
+
+
+def _input_grad_shifted(grad, w_taps, padded_shape, window, groups):
+    """dL/dx_pad for a stride-1 convolution, (N, H_pad, W_pad, C), by ``col2im_shifted``: the
+    upstream gradient gets the padded width (zero columns on the right), each tap's product
+    G W_kᵀ comes out on that extended grid and goes back with contiguous adds. Each thread
+    takes a share of the images, a few at a time (one product stays under ``CHUNK_BYTES``)."""
+    xp = get_array_module(grad)
+    n, height, width, c = padded_shape
+    cells, out_c = height * width, grad.shape[3]
+    flat = xp.empty((n * cells, c), dtype=grad.dtype)
+    image_bytes = grad.shape[1] * width * max(c, out_c) * grad.itemsize
+    per = max(1, CHUNK_BYTES // image_bytes)
+
+    def share_grad(images):
+        for start in range(images.start, images.stop, per):
+            stop = min(images.stop, start + per)
+            extended = extend_columns(grad[start:stop], width)
+            g = extended.reshape(-1, groups, out_c // groups).transpose(1, 0, 2)
+            target = flat[start * cells : stop * cells]
+            col2im_shifted(_tap_columns(g, w_taps), target, window, (height, width))
+
+    parallel.run(share_grad, parallel.shares_of(n, image_bytes))
+    return flat.reshape(n, height, width, c)
 
 
 def _tap_columns(grad, w_taps):

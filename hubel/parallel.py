@@ -1,0 +1,209 @@
+"""Intra-op threads: the heaviest CPU ops split their work over the cores, as PyTorch's do.
+
+NumPy runs every element-wise pass on one core, and OpenBLAS, which threads its matrix
+products, keeps its idle workers spinning for a while after each product, so a second Python
+thread gets no core to run on. hubel's convolutions therefore split a batch into one share per
+thread themselves, run every step of a share (window extraction, matrix products, the adds
+back) on that thread, and hold OpenBLAS to one thread meanwhile: both cores then work through
+the memory-bound passes too, not only the products. NumPy releases the GIL inside its loops
+and BLAS calls, so plain Python threads are enough.
+
+    hb.set_num_threads(1)      # everything on the calling thread, as before
+    hb.get_num_threads()       # default: the cores this process may use (HUBEL_NUM_THREADS)
+
+Without a BLAS library whose threads can be limited at run time (OpenBLAS as NumPy's wheels
+ship it), work is not split: running several multi-threaded products at once would only
+oversubscribe the cores. CuPy arrays never go through here: a GPU has its own parallelism.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
+
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+_blas = None  # (get, set) ctypes functions of the loaded OpenBLAS, False when none is found
+_inside = threading.local()  # set while a thread runs a share: nested calls stay serial
+
+
+def _default_threads() -> int:
+    value = os.environ.get("HUBEL_NUM_THREADS", "")
+    if value.strip():
+        try:
+            return max(1, int(value))
+        except ValueError:
+            raise ValueError(
+                f"HUBEL_NUM_THREADS must be a positive integer, got {value!r}"
+            ) from None
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_num_threads = _default_threads()
+
+
+def get_num_threads() -> int:
+    """How many threads hubel's split ops use (the caller's included)."""
+    return _num_threads
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads (>= 1) for hubel's split ops; 1 runs everything on the caller."""
+    global _num_threads
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"set_num_threads: n must be an int >= 1, got {n!r}")
+    _num_threads = n
+
+
+def _find_blas():
+    """The OpenBLAS thread-count functions of the library NumPy loaded, or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+    except OSError:  # pragma: no cover - no procfs
+        return None
+    prefixes = ("openblas_", "scipy_openblas_")
+    suffixes = ("", "64_", "_64")
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:  # pragma: no cover - unreadable mapping
+            continue
+        for prefix in prefixes:
+            for suffix in suffixes:
+                get = getattr(lib, f"{prefix}get_num_threads{suffix}", None)
+                put = getattr(lib, f"{prefix}set_num_threads{suffix}", None)
+                if get is not None and put is not None:
+                    get.restype, put.restype, put.argtypes = ctypes.c_int, None, [ctypes.c_int]
+                    return get, put
+    return None
+
+
+def _blas_functions():
+    global _blas
+    if _blas is None:
+        import numpy  # noqa: F401  (NumPy loads its BLAS on import)
+
+        _blas = _find_blas() or False
+    return _blas
+
+
+_held = [0, 1]  # [blocks open, OpenBLAS's thread count before the first]
+
+
+@contextlib.contextmanager
+def _single_threaded_blas():
+    """Hold OpenBLAS to one thread inside the block (each share's products run on its own
+    thread), then give back the previous count; safe when several user threads enter."""
+    get, put = _blas_functions()
+    with _lock:
+        if _held[0] == 0:
+            _held[1] = get()
+            put(1)
+        _held[0] += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _held[0] -= 1
+            if _held[0] == 0:
+                put(_held[1])
+
+
+def _executor(workers: int) -> ThreadPoolExecutor:
+    global _pool, _pool_size
+    with _lock:
+        if _pool is None or _pool_size < workers:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(workers, thread_name_prefix="hubel")
+            _pool_size = workers
+        return _pool
+
+
+MIN_SHARE_BYTES = 4 << 20  # less work than this per thread is not worth handing over
+
+
+def over_batch(function, array, minimum_bytes: int | None = None) -> list:
+    """``function(s)`` for slices ``s`` of ``array``'s first axis, one share per thread; one
+    call with ``...`` (the whole array) when it is small, not a NumPy array, or splitting is
+    off. For element-wise passes and per-image work on (N, ...) arrays."""
+    minimum_bytes = MIN_SHARE_BYTES if minimum_bytes is None else minimum_bytes
+    if (
+        array.ndim == 0
+        or array.nbytes < 2 * minimum_bytes
+        or type(array).__module__ != "numpy"
+        or _threads_available() <= 1
+    ):
+        return [function(...)]
+    n = array.shape[0]
+    return run(function, shares(n, -(-minimum_bytes * n // array.nbytes)))
+
+
+def _forget_pool() -> None:
+    """In a forked child the pool's threads do not exist: start a new pool when needed."""
+    global _pool, _pool_size, _lock
+    _pool, _pool_size, _held[0], _lock = None, 0, 0, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def shares_of(total: int, item_bytes: int) -> list[slice]:
+    """``shares`` of ``total`` items of ``item_bytes`` bytes of work each, none smaller than
+    ``MIN_SHARE_BYTES``."""
+    return shares(total, -(-MIN_SHARE_BYTES // max(1, item_bytes)))
+
+
+def shares(total: int, minimum: int = 1) -> list[slice]:
+    """Split ``range(total)`` into at most ``get_num_threads()`` contiguous slices of at least
+    ``minimum`` items each (one slice when splitting is off or would not pay)."""
+    parts = min(_threads_available(), max(1, total // max(1, minimum)))
+    step, extra = divmod(total, parts)
+    out, start = [], 0
+    for p in range(parts):
+        stop = start + step + (p < extra)
+        out.append(slice(start, stop))
+        start = stop
+    return out
+
+
+def _threads_available() -> int:
+    if _num_threads <= 1 or getattr(_inside, "active", False) or not _blas_functions():
+        return 1
+    return _num_threads
+
+
+def run(function, items) -> list:
+    """``[function(item) for item in items]``, the items spread over the threads: the caller
+    runs the first, the pool the rest, with OpenBLAS held to one thread meanwhile. Results come
+    back in order; the first exception is raised after every item has finished."""
+    items = list(items)
+    if len(items) <= 1 or _threads_available() <= 1:
+        return [function(item) for item in items]
+
+    def share(item):
+        _inside.active = True
+        try:
+            return function(item)
+        finally:
+            _inside.active = False
+
+    with _single_threaded_blas():
+        futures = [_executor(_num_threads - 1).submit(share, item) for item in items[1:]]
+        try:
+            first = share(items[0])
+        finally:
+            wait(futures)
+    return [first, *(f.result() for f in futures)]
