@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from .. import parallel
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -24,14 +25,18 @@ class ReLU(Function):
     @staticmethod
     def forward(ctx, x):
         xp = get_array_module(x)
-        y = xp.maximum(x, 0)
+        y = xp.empty_like(x)  # keeps x's memory layout (channels-last stays channels-last)
+        parallel.over_batch(lambda s: xp.maximum(x[s], 0, out=y[s]), y)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad * (y > 0)
+        xp = get_array_module(grad)
+        out = xp.empty_like(y, dtype=xp.result_type(grad, y))
+        parallel.over_batch(lambda s: xp.multiply(grad[s], y[s] > 0, out=out[s]), out)
+        return out
 
 
 class LeakyReLU(Function):

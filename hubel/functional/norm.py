@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numbers
 
+from .. import parallel
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -70,14 +71,26 @@ class BatchNormTrain(Function):
         xp = get_array_module(x)
         view, vector = _per_channel(x)
         m = view.size // x.shape[1]
-        mean = _channel_sum(view) / m
-        centered = view - mean.reshape(vector)
-        var = _channel_sum(centered, centered) / m
+        # Each pass runs over shares of the view's first axis on the threads (parallel.py):
+        # partial per-channel sums are added, element-wise results land in disjoint rows.
+        mean = sum(parallel.over_batch(lambda s: _channel_sum(view[s]), view)) / m
+        centered = xp.empty_like(view)
+
+        def center(s):
+            xp.subtract(view[s], mean.reshape(vector), out=centered[s])
+            return _channel_sum(centered[s], centered[s])
+
+        var = sum(parallel.over_batch(center, view)) / m
         inv_std = 1 / xp.sqrt(var + eps)
-        scale = inv_std if weight is None else weight * inv_std
-        y = xp.multiply(centered, scale.reshape(vector), out=xp.empty_like(centered))
-        if bias is not None:
-            y += bias.reshape(vector)
+        scale = (inv_std if weight is None else weight * inv_std).reshape(vector)
+        y = xp.empty_like(centered)
+
+        def affine(s):
+            xp.multiply(centered[s], scale, out=y[s])
+            if bias is not None:
+                y[s] += bias.reshape(vector)
+
+        parallel.over_batch(affine, y)
         if running_mean is not None:
             running_mean *= 1 - momentum
             running_mean += momentum * mean.astype(running_mean.dtype, copy=False)
@@ -90,18 +103,31 @@ class BatchNormTrain(Function):
     @staticmethod
     def backward(ctx, grad):
         centered, weight, inv_std = ctx.saved_tensors
+        xp = get_array_module(grad)
         grad = _as_view_of(grad, centered)
         vector = (centered.shape[1],) + (1,) * (centered.ndim - 2)
         m = centered.size // centered.shape[1]
-        sum_g = _channel_sum(grad)
-        sum_g_xhat = _channel_sum(grad, centered) * inv_std
+        sums = parallel.over_batch(
+            lambda s: (_channel_sum(grad[s]), _channel_sum(grad[s], centered[s])), grad
+        )
+        sum_g = sum(part[0] for part in sums)
+        sum_g_xhat = sum(part[1] for part in sums) * inv_std
         grad_x = None
         if ctx.needs_input_grad[0]:
             # γ/σ · (g - Σg/M - x̂ Σ(g x̂)/M) with x̂ = c/σ, evaluated in place in one new array.
-            grad_x = centered * (-inv_std * sum_g_xhat / m).reshape(vector)
-            grad_x += grad
-            grad_x -= (sum_g / m).reshape(vector)
-            grad_x *= (inv_std if weight is None else weight * inv_std).reshape(vector)
+            slope = (-inv_std * sum_g_xhat / m).reshape(vector)
+            mean_g = (sum_g / m).reshape(vector)
+            scale = (inv_std if weight is None else weight * inv_std).reshape(vector)
+            grad_x = xp.empty_like(centered)
+
+            def input_grad(s):
+                out = grad_x[s]
+                xp.multiply(centered[s], slope, out=out)
+                out += grad[s]
+                out -= mean_g
+                out *= scale
+
+            parallel.over_batch(input_grad, grad_x)
             grad_x = _like(grad_x, ctx.x_shape)
         return grad_x, sum_g_xhat, sum_g
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import parallel
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -60,21 +61,29 @@ def _max_windows(padded, window: Window, out_hw, first_valid):
 
     Branch-free, one tap at a time: ``best = maximum(best, v)``, and since k only grows, the
     tap of the max is ``argmax = maximum(argmax, k·(v > best))``. (A masked copy with a random
-    mask was 5x slower: the CPU mispredicts every other element.)
+    mask was 5x slower: the CPU mispredicts every other element.) Images are split over the
+    threads (parallel.py).
     """
     xp = get_array_module(padded)
-    taps = [(k, padded[window.offset(i, j, out_hw)]) for k, i, j in window.taps()]
-    best = taps[0][1].copy()
-    argmax = xp.empty(best.shape, dtype=np.min_scalar_type(len(taps)))
-    argmax[...] = first_valid[:, :, None]  # only cells in the padding come before it
-    greater = xp.empty(best.shape, dtype=bool)
-    for k, values in taps[1:]:
-        xp.greater(values, best, out=greater)
-        xp.maximum(best, values, out=best)  # NOTE: maximum propagates NaN, as PyTorch's max
-        xp.maximum(argmax, greater.view(np.uint8) * argmax.dtype.type(k), out=argmax)
-    if xp.isnan(best).any():  # rare: PyTorch points at the last NaN of the window
-        for k, values in taps:
-            xp.maximum(argmax, xp.isnan(values) * argmax.dtype.type(k), out=argmax)
+    shape = (padded.shape[0], *out_hw, padded.shape[3])
+    best = xp.empty(shape, dtype=padded.dtype)
+    argmax = xp.empty(shape, dtype=np.min_scalar_type(window.kernel[0] * window.kernel[1]))
+
+    def share(s):
+        taps = [(k, padded[s][window.offset(i, j, out_hw)]) for k, i, j in window.taps()]
+        top, arg = best[s], argmax[s]
+        top[...] = taps[0][1]
+        arg[...] = first_valid[:, :, None]  # only cells in the padding come before it
+        greater = xp.empty(top.shape, dtype=bool)
+        for k, values in taps[1:]:
+            xp.greater(values, top, out=greater)
+            xp.maximum(top, values, out=top)  # NOTE: maximum propagates NaN, as PyTorch's max
+            xp.maximum(arg, greater.view(np.uint8) * arg.dtype.type(k), out=arg)
+        if xp.isnan(top).any():  # rare: PyTorch points at the last NaN of the window
+            for k, values in taps:
+                xp.maximum(arg, xp.isnan(values) * arg.dtype.type(k), out=arg)
+
+    parallel.over_batch(share, padded)
     return best, argmax
 
 
@@ -115,15 +124,20 @@ class MaxPool2d(Function):
         n, c, h, w = ctx.x_shape
         top, bottom, left, right = ctx.padding
         padded = xp.zeros((n, h + top + bottom, w + left + right, c), dtype=grad.dtype)
-        window, out_hw = ctx.window, grad.shape[1:3]
+        window, out_hw, argmax = ctx.window, grad.shape[1:3], ctx.argmax
         # Windows that do not overlap (stride >= span) own their cells: write, don't add.
         disjoint = all(s >= span for s, span in zip(window.stride, window.span))
-        for k, i, j in window.taps():
-            cells = padded[window.offset(i, j, out_hw)]
-            if disjoint:
-                xp.multiply(grad, ctx.argmax == k, out=cells)
-            else:
-                cells += grad * (ctx.argmax == k)
+
+        def share(s):
+            g, arg = grad[s], argmax[s]
+            for k, i, j in window.taps():
+                cells = padded[s][window.offset(i, j, out_hw)]
+                if disjoint:
+                    xp.multiply(g, arg == k, out=cells)
+                else:
+                    cells += g * (arg == k)
+
+        parallel.over_batch(share, padded)
         return to_nchw(unpad_image(padded, ctx.padding, (n, h, w, c)))
 
 
