@@ -35,7 +35,7 @@ class ReLU(Function):
         (y,) = ctx.saved_tensors
         xp = get_array_module(grad)
         out = xp.empty_like(y, dtype=xp.result_type(grad, y))
-        parallel.over_batch(lambda s: xp.multiply(grad[s], y[s] > 0, out=out[s]), out)
+        parallel.over_batch(lambda s: xp.multiply(grad[s], y[s] > 0, out=out[s]), out, blocked=True)
         return out
 
 

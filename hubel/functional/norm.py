@@ -80,7 +80,7 @@ class BatchNormTrain(Function):
             xp.subtract(view[s], mean.reshape(vector), out=centered[s])
             return _channel_sum(centered[s], centered[s])
 
-        var = sum(parallel.over_batch(center, view)) / m
+        var = sum(parallel.over_batch(center, view, blocked=True)) / m
         inv_std = 1 / xp.sqrt(var + eps)
         scale = (inv_std if weight is None else weight * inv_std).reshape(vector)
         y = xp.empty_like(centered)
@@ -90,7 +90,7 @@ class BatchNormTrain(Function):
             if bias is not None:
                 y[s] += bias.reshape(vector)
 
-        parallel.over_batch(affine, y)
+        parallel.over_batch(affine, y, blocked=True)
         if running_mean is not None:
             running_mean *= 1 - momentum
             running_mean += momentum * mean.astype(running_mean.dtype, copy=False)
@@ -108,7 +108,9 @@ class BatchNormTrain(Function):
         vector = (centered.shape[1],) + (1,) * (centered.ndim - 2)
         m = centered.size // centered.shape[1]
         sums = parallel.over_batch(
-            lambda s: (_channel_sum(grad[s]), _channel_sum(grad[s], centered[s])), grad
+            lambda s: (_channel_sum(grad[s]), _channel_sum(grad[s], centered[s])),
+            grad,
+            blocked=True,
         )
         sum_g = sum(part[0] for part in sums)
         sum_g_xhat = sum(part[1] for part in sums) * inv_std
@@ -127,7 +129,7 @@ class BatchNormTrain(Function):
                 out -= mean_g
                 out *= scale
 
-            parallel.over_batch(input_grad, grad_x)
+            parallel.over_batch(input_grad, grad_x, blocked=True)
             grad_x = _like(grad_x, ctx.x_shape)
         return grad_x, sum_g_xhat, sum_g
 

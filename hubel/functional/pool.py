@@ -83,7 +83,7 @@ def _max_windows(padded, window: Window, out_hw, first_valid):
             for k, values in taps:
                 xp.maximum(arg, xp.isnan(values) * arg.dtype.type(k), out=arg)
 
-    parallel.over_batch(share, padded)
+    parallel.over_batch(share, padded, blocked=True)
     return best, argmax
 
 
