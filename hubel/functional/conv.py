@@ -74,7 +74,8 @@ class Conv2d(Function):
             grad_x = to_nchw(unpad_image(grad_padded, ctx.window.padding, (n, h, w, c)))
         grad_b = None
         if need_b:
-            grad_b = get_array_module(grad).einsum("mc->c", grad.reshape(-1, grad.shape[3]))
+            xp = get_array_module(grad)
+            grad_b = sum(parallel.over_batch(lambda s: xp.einsum("nhwc->c", grad[s]), grad))
         return grad_x, grad_w, grad_b
 
 

@@ -123,10 +123,17 @@ class MaxPool2d(Function):
         grad = channels_last(grad)
         n, c, h, w = ctx.x_shape
         top, bottom, left, right = ctx.padding
-        padded = xp.zeros((n, h + top + bottom, w + left + right, c), dtype=grad.dtype)
         window, out_hw, argmax = ctx.window, grad.shape[1:3], ctx.argmax
-        # Windows that do not overlap (stride >= span) own their cells: write, don't add.
+        padded_shape = (n, h + top + bottom, w + left + right, c)
+        # Windows that do not overlap (stride >= span) own their cells: write, don't add; and
+        # when they also tile the padded input (stride = span, nothing left over) every cell
+        # gets written, so the buffer needs no zeros first.
         disjoint = all(s >= span for s, span in zip(window.stride, window.span))
+        tiled = window.dilation == (1, 1) and all(
+            s == f and o * s == size
+            for s, f, o, size in zip(window.stride, window.kernel, out_hw, padded_shape[1:3])
+        )
+        padded = (xp.empty if tiled else xp.zeros)(padded_shape, dtype=grad.dtype)
 
         def share(s):
             g, arg = grad[s], argmax[s]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass
 
+from .. import parallel
 from ..backend import get_array_module
 
 CHUNK_BYTES = 64 << 20  # the largest im2col buffer built at once (VGG at 224x224 needs chunks)
@@ -155,12 +156,16 @@ def pad_image(x_nhwc, padding, mode: str = "constant", value: float = 0.0):
         cols = pad_indices(w, left, right, mode, xp)
         return x_nhwc[:, rows[:, None], cols[None, :]]
     out = xp.empty((n, h + top + bottom, w + left + right, c), dtype=x_nhwc.dtype)
-    # Fill only the border, then copy the image in: one pass over the memory, not two.
-    out[:, :top] = value
-    out[:, top + h :] = value
-    out[:, :, :left] = value
-    out[:, :, left + w :] = value
-    out[:, top : top + h, left : left + w] = x_nhwc
+
+    def fill(s):  # only the border, then the image: one pass over the memory, not two
+        share = out[s]
+        share[:, :top] = value
+        share[:, top + h :] = value
+        share[:, :, :left] = value
+        share[:, :, left + w :] = value
+        share[:, top : top + h, left : left + w] = x_nhwc[s]
+
+    parallel.over_batch(fill, out)
     return out
 
 
