@@ -21,7 +21,7 @@ from common import environment, median_ms, peak_rss_mib, report
 
 import hubel as hb
 from hubel import nn, optim
-from hubel.functional import conv, norm, pool
+from hubel.functional import activation, conv, norm, pool
 
 BATCH, STEPS = 128, 15
 
@@ -106,19 +106,9 @@ def _timer(function, category: str, parts: dict):
 
 
 @contextlib.contextmanager
-def timed(parts: dict):
-    """Wrap the pieces of hubel's step with timers that add into ``parts`` (seconds)."""
-    targets = [  # (owner, attribute, category)
-        (conv, "im2col", "extract"),
-        (conv, "pad_image", "extract"),
-        (conv, "col2im", "col2im"),
-        (conv.Conv2d, "forward", "conv"),
-        (conv.Conv2d, "backward", "conv"),
-        (norm.BatchNormTrain, "forward", "batch norm"),
-        (norm.BatchNormTrain, "backward", "batch norm"),
-        (pool.MaxPool2d, "backward", "max pool"),
-        (pool, "_max_windows", "max pool"),
-    ]
+def timed(parts: dict, targets):
+    """Wrap ``targets`` ((owner, attribute, category) triples) with timers adding into
+    ``parts`` (seconds)."""
     saved = []
     for owner, name, category in targets:
         original = owner.__dict__[name]
@@ -139,34 +129,89 @@ def timed(parts: dict):
             setattr(owner, name, original)
 
 
-def time_split(step, steps: int = 7) -> dict:
-    """Median milliseconds per step of each part of hubel's step, and the total."""
+OPS = [  # wall time per op, every thread working
+    (conv.Conv2d, "forward", "conv forward"),
+    (conv.Conv2d, "backward", "conv backward"),
+    (norm.BatchNormTrain, "forward", "batch norm forward"),
+    (norm.BatchNormTrain, "backward", "batch norm backward"),
+    (pool, "_max_windows", "max pool forward"),
+    (pool.MaxPool2d, "backward", "max pool backward"),
+    (activation.ReLU, "forward", "ReLU forward"),
+    (activation.ReLU, "backward", "ReLU backward"),
+]
+CONV_PARTS = [  # inside the convolutions, on one thread (shares would overlap in time)
+    (conv, "im2col", "extract"),
+    (conv, "pad_image", "extract"),
+    (conv, "col2im", "col2im"),
+    (conv, "col2im_shifted", "col2im"),
+    (conv, "extend_columns", "col2im"),
+    (conv.Conv2d, "forward", "conv"),
+    (conv.Conv2d, "backward", "conv"),
+    (norm.BatchNormTrain, "forward", "batch norm"),
+    (norm.BatchNormTrain, "backward", "batch norm"),
+    (pool.MaxPool2d, "backward", "max pool"),
+    (pool, "_max_windows", "max pool"),
+]
+
+
+def _median_split(step, targets, arrange, steps: int = 7) -> dict:
     per_step = defaultdict(list)
     for _ in range(steps):
         raw = defaultdict(float)
-        with timed(raw):
+        with timed(raw, targets):
             start = time.perf_counter()
             step()
             total = time.perf_counter() - start
-        parts = {
-            "window extraction (pad + im2col)": raw["extract"],
-            "matrix products": raw["conv"] - raw["extract"] - raw["col2im"] + raw["tap products"],
-            "scatter-back (col2im adds)": raw["col2im"] - raw["tap products"],
-            "batch norm": raw["batch norm"],
-            "max pool": raw["max pool"],
-        }
-        parts["other (ReLU, loss, linear, SGD, autograd, ...)"] = total - sum(parts.values())
+        parts = arrange(raw)
+        parts["other (loss, linear, SGD, autograd, ...)"] = total - sum(parts.values())
         parts["total"] = total
         for name, seconds in parts.items():
             per_step[name].append(seconds * 1000)
     return {name: statistics.median(ms) for name, ms in per_step.items()}
 
 
+def op_split(step) -> dict:
+    """Median milliseconds per step of each op (wall time, threads as configured)."""
+    return _median_split(step, OPS, lambda raw: {name: raw[name] for _, _, name in OPS})
+
+
+def kernel_split(step) -> dict:
+    """Median milliseconds per step of extraction, products, scatter-back, batch norm and
+    max pool, measured with one thread so that the parts add up to the step."""
+    threads = hb.get_num_threads()
+    hb.set_num_threads(1)
+    try:
+        return _median_split(
+            step,
+            CONV_PARTS,
+            lambda raw: {
+                "window extraction (pad + im2col)": raw["extract"],
+                "matrix products": raw["conv"]
+                - raw["extract"]
+                - raw["col2im"]
+                + raw["tap products"],
+                "scatter-back (col2im adds)": raw["col2im"] - raw["tap products"],
+                "batch norm": raw["batch norm"],
+                "max pool": raw["max pool"],
+            },
+        )
+    finally:
+        hb.set_num_threads(threads)
+
+
+def _print_split(title: str, split: dict) -> None:
+    total = split.pop("total")
+    print(f"{title} (median of 7 instrumented steps, total {total:.0f} ms):")
+    for name, ms in sorted(split.items(), key=lambda item: -item[1]):
+        print(f"  {name:55s} {ms:7.1f} ms  {100 * ms / total:5.1f}%")
+
+
 def main() -> None:
     rng = np.random.default_rng(0)
     x = rng.standard_normal((BATCH, 3, 32, 32)).astype(np.float32)
     y = rng.integers(0, 10, BATCH)
-    print(f"BLAS: {environment()}; torch threads {torch.get_num_threads()}")
+    threads = hb.get_num_threads()
+    print(f"BLAS: {environment()}; threads: torch {torch.get_num_threads()}, hubel {threads}")
     hb.manual_seed(0)
     model = hubel_model()
     twin = torch_model()
@@ -178,11 +223,12 @@ def main() -> None:
     hubel_ms = median_ms(hubel_step, STEPS)
     print(f"first-step loss: PyTorch {first_torch:.6f}  hubel {first_hubel:.6f}")
     report(f"CNN step batch {BATCH} 32x32x3 SGD-momentum (median of {STEPS})", torch_ms, hubel_ms)
-    split = time_split(hubel_step)
-    total = split.pop("total")
-    print(f"hubel step split (median of 7 instrumented steps, total {total:.0f} ms):")
-    for name, ms in sorted(split.items(), key=lambda item: -item[1]):
-        print(f"  {name:55s} {ms:7.1f} ms  {100 * ms / total:5.1f}%")
+    hb.set_num_threads(1)
+    single_ms = median_ms(hubel_step, STEPS)
+    hb.set_num_threads(threads)
+    print(f"hubel with 1 thread (hb.set_num_threads(1)): {single_ms:.1f} ms")
+    _print_split(f"hubel step by op, {threads} threads", op_split(hubel_step))
+    _print_split("hubel step by kernel, 1 thread", kernel_split(hubel_step))
     print(f"peak RSS {peak_rss_mib():.0f} MiB")
 
 
