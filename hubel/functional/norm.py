@@ -71,24 +71,27 @@ class BatchNormTrain(Function):
         xp = get_array_module(x)
         view, vector = _per_channel(x)
         m = view.size // x.shape[1]
-        # Each pass runs over shares of the view's first axis on the threads (parallel.py):
-        # partial per-channel sums are added, element-wise results land in disjoint rows.
+        # Each pass runs over shares of the view's first axis on the threads, block by block
+        # (parallel.py): partial per-channel sums are added, element-wise results land in
+        # disjoint rows, and a block's temporary x - μ never leaves the cache.
         mean = sum(parallel.over_batch(lambda s: _channel_sum(view[s]), view)) / m
-        centered = xp.empty_like(view)
+        mean_v = mean.reshape(vector)
 
-        def center(s):
-            xp.subtract(view[s], mean.reshape(vector), out=centered[s])
-            return _channel_sum(centered[s], centered[s])
+        def squares(s):
+            centered = view[s] - mean_v
+            return _channel_sum(centered, centered)
 
-        var = sum(parallel.over_batch(center, view, blocked=True)) / m
+        var = sum(parallel.over_batch(squares, view, blocked=True)) / m
         inv_std = 1 / xp.sqrt(var + eps)
-        scale = (inv_std if weight is None else weight * inv_std).reshape(vector)
-        y = xp.empty_like(centered)
+        scale = inv_std if weight is None else weight * inv_std
+        # y = x·scale + shift with shift = β - μ·scale, PyTorch's CPU kernel's form.
+        shift = -mean * scale if bias is None else bias - mean * scale
+        scale_v, shift_v = scale.reshape(vector), shift.reshape(vector)
+        y = xp.empty(view.shape, dtype=view.dtype)
 
         def affine(s):
-            xp.multiply(centered[s], scale, out=y[s])
-            if bias is not None:
-                y[s] += bias.reshape(vector)
+            xp.multiply(view[s], scale_v, out=y[s])
+            y[s] += shift_v
 
         parallel.over_batch(affine, y, blocked=True)
         if running_mean is not None:
@@ -96,35 +99,38 @@ class BatchNormTrain(Function):
             running_mean += momentum * mean.astype(running_mean.dtype, copy=False)
             running_var *= 1 - momentum
             running_var += (momentum * m / (m - 1)) * var.astype(running_var.dtype, copy=False)
-        ctx.save_for_backward(centered, weight, inv_std)
+        # Backward needs x - μ: keep x (alive in the graph anyway) and μ, not a centred copy.
+        ctx.save_for_backward(view, mean_v, weight, inv_std)
         ctx.x_shape = x.shape
         return _like(y, x.shape)
 
     @staticmethod
     def backward(ctx, grad):
-        centered, weight, inv_std = ctx.saved_tensors
+        view, mean_v, weight, inv_std = ctx.saved_tensors
         xp = get_array_module(grad)
-        grad = _as_view_of(grad, centered)
-        vector = (centered.shape[1],) + (1,) * (centered.ndim - 2)
-        m = centered.size // centered.shape[1]
-        sums = parallel.over_batch(
-            lambda s: (_channel_sum(grad[s]), _channel_sum(grad[s], centered[s])),
-            grad,
-            blocked=True,
-        )
-        sum_g = sum(part[0] for part in sums)
-        sum_g_xhat = sum(part[1] for part in sums) * inv_std
+        grad = _as_view_of(grad, view)
+        vector = mean_v.shape
+        m = view.size // view.shape[1]
+
+        def sums(s):
+            g = grad[s]
+            return _channel_sum(g), _channel_sum(g, view[s] - mean_v)
+
+        parts = parallel.over_batch(sums, grad, blocked=True)
+        sum_g = sum(part[0] for part in parts)
+        sum_g_xhat = sum(part[1] for part in parts) * inv_std
         grad_x = None
         if ctx.needs_input_grad[0]:
-            # γ/σ · (g - Σg/M - x̂ Σ(g x̂)/M) with x̂ = c/σ, evaluated in place in one new array.
+            # γ/σ · (g - Σg/M - x̂ Σ(g x̂)/M) with x̂ = (x - μ)/σ, block by block in place.
             slope = (-inv_std * sum_g_xhat / m).reshape(vector)
             mean_g = (sum_g / m).reshape(vector)
             scale = (inv_std if weight is None else weight * inv_std).reshape(vector)
-            grad_x = xp.empty_like(centered)
+            grad_x = xp.empty(view.shape, dtype=grad.dtype)
 
             def input_grad(s):
                 out = grad_x[s]
-                xp.multiply(centered[s], slope, out=out)
+                xp.subtract(view[s], mean_v, out=out)
+                out *= slope
                 out += grad[s]
                 out -= mean_g
                 out *= scale
