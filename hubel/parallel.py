@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import os
 import sys
 import threading
@@ -132,6 +133,7 @@ def _executor(workers: int) -> ThreadPoolExecutor:
 
 
 MIN_SHARE_BYTES = 4 << 20  # less work than this per thread is not worth handing over
+PIECES_PER_THREAD = 2  # im2col work: pieces per thread, taken in turn (balances a late thread)
 
 
 BLOCK_BYTES = 512 << 10  # a block of a chain of passes: its few operands stay in cache
@@ -179,16 +181,20 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool)
 
 
-def shares_of(total: int, item_bytes: int) -> list[slice]:
+def shares_of(total: int, item_bytes: int, per_thread: int = 1) -> list[slice]:
     """``shares`` of ``total`` items of ``item_bytes`` bytes of work each, none smaller than
     ``MIN_SHARE_BYTES``."""
-    return shares(total, -(-MIN_SHARE_BYTES // max(1, item_bytes)))
+    return shares(total, -(-MIN_SHARE_BYTES // max(1, item_bytes)), per_thread)
 
 
-def shares(total: int, minimum: int = 1) -> list[slice]:
-    """Split ``range(total)`` into at most ``get_num_threads()`` contiguous slices of at least
-    ``minimum`` items each (one slice when splitting is off or would not pay)."""
-    parts = min(_threads_available(), max(1, total // max(1, minimum)))
+def shares(total: int, minimum: int = 1, per_thread: int = 1) -> list[slice]:
+    """Split ``range(total)`` into at most ``per_thread`` slices per thread, contiguous and of
+    at least ``minimum`` items each (one slice when splitting is off or would not pay). More
+    than one per thread lets ``run`` balance the load and lets one thread's memory-bound
+    passes overlap another's matrix products."""
+    threads = _threads_available()
+    wanted = threads * per_thread if threads > 1 else 1
+    parts = max(1, min(wanted, total // max(1, minimum)))
     step, extra = divmod(total, parts)
     out, start = [], 0
     for p in range(parts):
@@ -205,24 +211,39 @@ def _threads_available() -> int:
 
 
 def run(function, items) -> list:
-    """``[function(item) for item in items]``, the items spread over the threads: the caller
-    runs the first, the pool the rest, with OpenBLAS held to one thread meanwhile. Results come
-    back in order; the first exception is raised after every item has finished."""
+    """``[function(item) for item in items]``, the items spread over the threads, with
+    OpenBLAS held to one thread meanwhile. The caller and ``get_num_threads() - 1`` pool threads
+    each take the next item not yet taken until none is left, so more items than threads
+    balance themselves. Results come back in order; the first exception (in item order) is
+    raised after every thread has stopped."""
     items = list(items)
-    if len(items) <= 1 or _threads_available() <= 1:
+    workers = min(len(items), _threads_available())
+    if workers <= 1:
         return [function(item) for item in items]
+    results = [None] * len(items)
+    errors = [None] * len(items)
+    taken = itertools.count()  # next() on a count is atomic under the GIL
 
-    def share(item):
+    def worker():
         _inside.active = True
         try:
-            return function(item)
+            for index in iter(taken.__next__, None):
+                if index >= len(items):
+                    return
+                try:
+                    results[index] = function(items[index])
+                except BaseException as error:  # noqa: BLE001 - re-raised by the caller
+                    errors[index] = error
         finally:
             _inside.active = False
 
     with _single_threaded_blas():
-        futures = [_executor(_num_threads - 1).submit(share, item) for item in items[1:]]
+        futures = [_executor(_num_threads - 1).submit(worker) for _ in range(workers - 1)]
         try:
-            first = share(items[0])
+            worker()
         finally:
             wait(futures)
-    return [first, *(f.result() for f in futures)]
+    for error in errors:
+        if error is not None:
+            raise error
+    return results

@@ -87,7 +87,9 @@ def _pieces(n, out_hw, row_bytes, budget):
         return pieces
     image_bytes = out_hw[0] * out_hw[1] * row_bytes
     rows = pieces[0][1]
-    return [(batch, rows) for batch in parallel.shares_of(n, image_bytes)]
+    return [
+        (batch, rows) for batch in parallel.shares_of(n, image_bytes, parallel.PIECES_PER_THREAD)
+    ]
 
 
 def _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups):
@@ -181,7 +183,7 @@ def _input_grad_shifted(grad, w_taps, padded_shape, window, groups):
             target = flat[start * cells : stop * cells]
             col2im_shifted(_tap_columns(g, w_taps), target, window, (height, width))
 
-    parallel.run(share_grad, parallel.shares_of(n, image_bytes))
+    parallel.run(share_grad, parallel.shares_of(n, image_bytes, parallel.PIECES_PER_THREAD))
     return flat.reshape(n, height, width, c)
 
 
