@@ -14,7 +14,7 @@ the VGGs with their own init.normal_ takes seconds each, and values do not chang
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/zoo_forward.py
     ... zoo_forward.py --models resnet18,vgg16 --repeats 5   (a subset; --no-train skips part 2)
-    ... zoo_forward.py --threads 1   (one thread for both: steadier on a shared machine)
+    ... zoo_forward.py --threads 1   (one thread for all: steadier on a shared machine)
 """
 
 from __future__ import annotations
@@ -125,13 +125,14 @@ def main() -> None:
     parser.add_argument("--models", help="comma-separated names (default: every ImageNet model)")
     parser.add_argument("--repeats", type=int, default=3, help="timed calls per model (3)")
     parser.add_argument("--no-train", action="store_true", help="skip the ResNet-20 training part")
-    parser.add_argument("--threads", type=int, help="BLAS and PyTorch threads (default: theirs)")
+    parser.add_argument("--threads", type=int, help="BLAS, PyTorch and hubel threads (default: theirs)")
     args = parser.parse_args()
     if args.threads:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(args.threads)
         torch.set_num_threads(args.threads)
+        hb.set_num_threads(args.threads)
     names = args.models.split(",") if args.models else imagenet_models()
     print(f"BLAS: {environment()}; torch threads {torch.get_num_threads()}")
     start = time.perf_counter()
