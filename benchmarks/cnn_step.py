@@ -3,7 +3,10 @@
 conv3x3(3→32)-BN-ReLU-conv3x3(32→64)-BN-ReLU-maxpool2-conv3x3(64→128)-BN-ReLU-maxpool2-
 global average pool-linear(128→10), softmax cross-entropy, SGD with momentum; 32x32x3 input,
 batch 128, float32. Both frameworks start from the same weights (copied by state_dict name);
-median of 15 steps after warm-up; PyTorch's whole block first, then hubel's.
+median of 15 steps after warm-up; PyTorch's whole block first, then hubel's. Both use their
+default threads (PyTorch's intra-op pool, hubel's ``hb.get_num_threads()``); hubel's step is
+also timed on one thread, and split by op (wall time) and, on one thread, by kernel: window
+extraction, matrix products, the col2im adds, batch norm, max pooling.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/cnn_step.py
 """
