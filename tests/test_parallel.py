@@ -114,6 +114,8 @@ def test_a_forked_child_gets_a_working_pool(split_everything):
         ((5, 4, 8, 7), (6, 2, 3, 2), dict(padding=(2, 1), dilation=(2, 1), groups=2)),
         ((4, 3, 9, 8), (5, 3, 3, 3), dict(stride=2, padding=1)),  # strided: serial col2im
         ((4, 3, 6, 6), (5, 3, 1, 1), {}),
+        ((4, 3, 7, 6), (6, 1, 3, 3), dict(padding=1, groups=3)),  # depthwise, multiplier 2
+        ((4, 4, 9, 8), (4, 1, 3, 3), dict(stride=2, padding=1, groups=4)),  # strided depthwise
     ],
 )
 def test_split_conv2d_matches_torch(split_everything, x_shape, w_shape, options):

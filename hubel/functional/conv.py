@@ -217,7 +217,13 @@ def _depthwise_forward(ctx, padded, weight, window, out_hw):
     taps = xp.ascontiguousarray(weight[:, 0].transpose(1, 2, 0))  # (F_h, F_w, C_out)
     ctx.save_for_backward(padded, taps)
     ctx.multiplier = multiplier
-    return xp.einsum("nhwijc,ijc->nhwc", windows(padded, window, out_hw), taps)
+    out = xp.empty((padded.shape[0], *out_hw, padded.shape[3]), dtype=padded.dtype)
+
+    def share(s):  # images split over the threads
+        xp.einsum("nhwijc,ijc->nhwc", windows(padded[s], window, out_hw), taps, out=out[s])
+
+    parallel.over_batch(share, padded)
+    return out
 
 
 def _depthwise_backward(ctx, grad, need_x, need_w):
@@ -229,7 +235,11 @@ def _depthwise_backward(ctx, grad, need_x, need_w):
     window, out_hw = ctx.window, ctx.out_hw
     grad_w = None
     if need_w:
-        grad_taps = xp.einsum("nhwijc,nhwc->ijc", windows(padded, window, out_hw), grad)
+
+        def share_w(s):
+            return xp.einsum("nhwijc,nhwc->ijc", windows(padded[s], window, out_hw), grad[s])
+
+        grad_taps = sum(parallel.over_batch(share_w, padded))
         grad_w = grad_taps.transpose(2, 0, 1).reshape(ctx.weight_shape)
     if not need_x:
         return None, grad_w
@@ -238,13 +248,22 @@ def _depthwise_backward(ctx, grad, need_x, need_w):
         flipped = Window(window.kernel, (1, 1), (span_h - 1,) * 2 + (span_w - 1,) * 2, dilation)
         grad_pad = pad_image(grad, flipped.padding)
         flipped_taps = xp.ascontiguousarray(taps[::-1, ::-1])
-        grad_padded = xp.einsum(
-            "nhwijc,ijc->nhwc", windows(grad_pad, flipped, padded.shape[1:3]), flipped_taps
-        )
+        grad_padded = xp.empty(padded.shape, dtype=grad.dtype)
+
+        def share_x(s):
+            view = windows(grad_pad[s], flipped, padded.shape[1:3])
+            xp.einsum("nhwijc,ijc->nhwc", view, flipped_taps, out=grad_padded[s])
+
+        parallel.over_batch(share_x, grad_padded)
     else:
         grad_padded = xp.zeros(padded.shape, dtype=grad.dtype)
-        for _, i, j in window.taps():
-            grad_padded[window.offset(i, j, out_hw)] += grad * taps[i, j]
+
+        def share_x(s):
+            target, g = grad_padded[s], grad[s]
+            for _, i, j in window.taps():
+                target[window.offset(i, j, out_hw)] += g * taps[i, j]
+
+        parallel.over_batch(share_x, grad_padded)
     if ctx.multiplier > 1:  # undo the repeat: sum the copies of each channel
         grad_padded = grad_padded.reshape(*grad_padded.shape[:3], -1, ctx.multiplier).sum(axis=4)
     return grad_padded, grad_w
