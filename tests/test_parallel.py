@@ -18,8 +18,10 @@ from hubel.functional import conv as conv_module
 
 @pytest.fixture
 def split_everything(monkeypatch):
-    """Three threads and no minimum share size: every op that can split does, unevenly."""
+    """Three threads, no minimum share size and tiny blocks: every op that can split does,
+    unevenly, and every blocked pass goes a few rows at a time."""
     monkeypatch.setattr(parallel, "MIN_SHARE_BYTES", 1)
+    monkeypatch.setattr(parallel, "BLOCK_BYTES", 200)
     before = hb.get_num_threads()
     hb.set_num_threads(3)
     yield

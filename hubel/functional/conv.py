@@ -113,10 +113,17 @@ def _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups):
         piece_hw = (rows.stop - rows.start, wo)
         cols = im2col(padded[batch, window.input_rows(rows)], window, piece_hw, groups)
         # Write the product straight into the output: each piece is a contiguous block of it.
-        target = out[batch, rows].reshape(-1, groups, out_c // groups).transpose(1, 0, 2)
-        xp.matmul(cols, w_cols, out=target)
-        if bias is not None:
-            out[batch, rows] += bias
+        flat = out[batch, rows].reshape(-1, out_c)
+        target = flat.reshape(-1, groups, out_c // groups).transpose(1, 0, 2)
+        if bias is None:
+            xp.matmul(cols, w_cols, out=target)
+            return cols if keep_cols else None
+        # With a bias, go in blocks of rows and add it to each block while it is in cache.
+        step = max(1, parallel.BLOCK_BYTES // (out_c * out.itemsize))
+        for start in range(0, flat.shape[0], step):
+            block = slice(start, start + step)
+            xp.matmul(cols[:, block], w_cols, out=target[:, block])
+            flat[block] += bias
         return cols if keep_cols else None
 
     cols = parallel.run(piece_forward, pieces)
