@@ -125,7 +125,9 @@ def main() -> None:
     parser.add_argument("--models", help="comma-separated names (default: every ImageNet model)")
     parser.add_argument("--repeats", type=int, default=3, help="timed calls per model (3)")
     parser.add_argument("--no-train", action="store_true", help="skip the ResNet-20 training part")
-    parser.add_argument("--threads", type=int, help="BLAS, PyTorch and hubel threads (default: theirs)")
+    parser.add_argument(
+        "--threads", type=int, help="BLAS, PyTorch and hubel threads (default: theirs)"
+    )
     args = parser.parse_args()
     if args.threads:
         from threadpoolctl import threadpool_limits

@@ -26,6 +26,10 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
+MIN_SHARE_BYTES = 4 << 20  # less work than this per thread is not worth handing over
+PIECES_PER_THREAD = 2  # im2col work: pieces per thread, taken in turn (balances a late thread)
+BLOCK_BYTES = 512 << 10  # a block of a chain of passes: its few operands stay in cache
+
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
@@ -132,42 +136,29 @@ def _executor(workers: int) -> ThreadPoolExecutor:
         return _pool
 
 
-MIN_SHARE_BYTES = 4 << 20  # less work than this per thread is not worth handing over
-PIECES_PER_THREAD = 2  # im2col work: pieces per thread, taken in turn (balances a late thread)
-
-
-BLOCK_BYTES = 512 << 10  # a block of a chain of passes: its few operands stay in cache
-
-
-def over_batch(function, array, minimum_bytes: int | None = None, blocked: bool = False) -> list:
-    """``function(s)`` for slices ``s`` of ``array``'s first axis, one share per thread; one
-    call with ``...`` (the whole array) when it is small, not a NumPy array, or splitting is
-    off. For element-wise passes and per-image work on (N, ...) arrays. Returns the results.
+def over_batch(function, array, blocked: bool = False) -> list:
+    """``function(s)`` for slices ``s`` of ``array``'s first axis, one share per thread (one
+    slice, the whole axis, when the array is under two ``MIN_SHARE_BYTES`` or splitting is off;
+    ``function(...)`` for a 0-d or non-NumPy array). For element-wise passes and per-image work
+    on (N, ...) arrays. Returns the results.
 
     ``blocked``: walk each share in slices of about ``BLOCK_BYTES`` of ``array`` instead, so
     that a chain of passes inside ``function`` (write a temporary, read it back, update it in
     place) finds each block's operands still in cache instead of going back to memory for
     every pass: NumPy's stand-in for a fused kernel. Results come back one per block.
     """
-    minimum_bytes = MIN_SHARE_BYTES if minimum_bytes is None else minimum_bytes
     if array.ndim == 0 or type(array).__module__ != "numpy":
         return [function(...)]
     n = array.shape[0]
-    if blocked:
-        per_block = max(1, BLOCK_BYTES * n // max(1, array.nbytes))
+    per_block = max(1, BLOCK_BYTES * n // max(1, array.nbytes)) if blocked else n
 
-        def walk(share):
-            stops = range(share.start, share.stop, per_block)
-            return [function(slice(i, min(i + per_block, share.stop))) for i in stops]
+    def walk(share):
+        stops = range(share.start, share.stop, per_block)
+        return [function(slice(i, min(i + per_block, share.stop))) for i in stops]
 
-    else:
-
-        def walk(share):
-            return [function(share)]
-
-    if array.nbytes < 2 * minimum_bytes or _threads_available() <= 1:
-        return walk(slice(0, n)) if blocked else [function(...)]
-    parts = run(walk, shares(n, -(-minimum_bytes * n // array.nbytes)))
+    if array.nbytes < 2 * MIN_SHARE_BYTES or _threads_available() <= 1:
+        return walk(slice(0, n))
+    parts = run(walk, shares(n, -(-MIN_SHARE_BYTES * n // array.nbytes)))
     return [result for part in parts for result in part]
 
 

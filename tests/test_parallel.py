@@ -125,7 +125,6 @@ def test_split_conv2d_matches_torch(split_everything, x_shape, w_shape, options)
         lambda *t: F.conv2d(*t, **options),
         lambda *t: TF.conv2d(*t, **options),
         shapes=[x_shape, w_shape, (w_shape[0],)],
-        check_gradcheck=False,
     )
 
 
@@ -137,7 +136,6 @@ def test_split_conv2d_with_small_chunks_inside_each_share(split_everything, monk
         lambda *t: F.conv2d(*t, **options),
         lambda *t: TF.conv2d(*t, **options),
         shapes=[(7, 3, 6, 5), (4, 3, 3, 3), (4,)],
-        check_gradcheck=False,
     )
 
 

@@ -34,7 +34,7 @@ class ReLU(Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         xp = get_array_module(grad)
-        out = xp.empty_like(y, dtype=xp.result_type(grad, y))
+        out = xp.empty_like(y, dtype=grad.dtype)
         parallel.over_batch(lambda s: xp.multiply(grad[s], y[s] > 0, out=out[s]), out, blocked=True)
         return out
 

@@ -115,15 +115,14 @@ def _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups):
         # Write the product straight into the output: each piece is a contiguous block of it.
         flat = out[batch, rows].reshape(-1, out_c)
         target = flat.reshape(-1, groups, out_c // groups).transpose(1, 0, 2)
-        if bias is None:
-            xp.matmul(cols, w_cols, out=target)
-            return cols if keep_cols else None
         # With a bias, go in blocks of rows and add it to each block while it is in cache.
-        step = max(1, parallel.BLOCK_BYTES // (out_c * out.itemsize))
+        rows_per_block = parallel.BLOCK_BYTES // (out_c * out.itemsize)
+        step = flat.shape[0] if bias is None else max(1, rows_per_block)
         for start in range(0, flat.shape[0], step):
             block = slice(start, start + step)
             xp.matmul(cols[:, block], w_cols, out=target[:, block])
-            flat[block] += bias
+            if bias is not None:
+                flat[block] += bias
         return cols if keep_cols else None
 
     cols = parallel.run(piece_forward, pieces)
