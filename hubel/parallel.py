@@ -22,9 +22,10 @@ import contextlib
 import ctypes
 import itertools
 import os
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
+
+from . import blas
 
 MIN_SHARE_BYTES = 4 << 20  # less work than this per thread is not worth handing over
 PIECES_PER_THREAD = 2  # im2col work: pieces per thread, taken in turn (balances a late thread)
@@ -70,35 +71,17 @@ def set_num_threads(n: int) -> None:
 
 def _find_blas():
     """The OpenBLAS thread-count functions of the library NumPy loaded, or None."""
-    if not sys.platform.startswith("linux"):
+    get = blas.symbol("openblas_get_num_threads")
+    put = blas.symbol("openblas_set_num_threads")
+    if get is None or put is None:
         return None
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
-    except OSError:  # pragma: no cover - no procfs
-        return None
-    prefixes = ("openblas_", "scipy_openblas_")
-    suffixes = ("", "64_", "_64")
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:  # pragma: no cover - unreadable mapping
-            continue
-        for prefix in prefixes:
-            for suffix in suffixes:
-                get = getattr(lib, f"{prefix}get_num_threads{suffix}", None)
-                put = getattr(lib, f"{prefix}set_num_threads{suffix}", None)
-                if get is not None and put is not None:
-                    get.restype, put.restype, put.argtypes = ctypes.c_int, None, [ctypes.c_int]
-                    return get, put
-    return None
+    get.restype, put.restype, put.argtypes = ctypes.c_int, None, [ctypes.c_int]
+    return get, put
 
 
 def _blas_functions():
     global _blas
     if _blas is None:
-        import numpy  # noqa: F401  (NumPy loads its BLAS on import)
-
         _blas = _find_blas() or False
     return _blas
 

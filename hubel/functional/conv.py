@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numbers
 
-from .. import parallel
+from .. import blas, parallel
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -36,6 +36,8 @@ from .window import (
 )
 
 SAVE_COLS_BYTES = 256 << 20  # keep im2col for backward up to this size; rebuild it above
+TAPS_MIN_CHANNELS = 16  # grouped convs take the per-tap input gradient when groups are this wide
+TAPS_MIN_ROWS = 256  # the per-tap products of the input gradient: blocks of at least this many
 
 
 class Conv2d(Function):
@@ -159,7 +161,9 @@ def _im2col_backward(ctx, grad, need_x, need_w):
         grad_w = grad_w_cols.reshape(groups, kh, kw, c_group, out_c // groups)
         grad_w = grad_w.transpose(0, 4, 3, 1, 2).reshape(ctx.weight_shape)
     grad_padded = None
-    if shifted:
+    if shifted and blas.usable(grad, w_taps) and (groups == 1 or c_group >= TAPS_MIN_CHANNELS):
+        grad_padded = _input_grad_taps(grad, w_taps, ctx.padded_shape, window)
+    elif shifted:
         grad_padded = _input_grad_shifted(grad, w_taps, ctx.padded_shape, window, groups)
     elif need_x:
         # NOTE: pieces may be overlapping bands of one image: these adds stay on one thread.
@@ -169,6 +173,57 @@ def _im2col_backward(ctx, grad, need_x, need_w):
             g = grad[batch, rows].reshape(-1, groups, w_cols.shape[2]).transpose(1, 0, 2)
             col2im(_tap_columns(g, w_taps), grad_padded[batch, in_rows], window, piece_hw)
     return grad_padded, grad_w
+
+
+def _input_grad_taps(grad, w_taps, padded_shape, window):
+    """dL/dx_pad for a stride-1 convolution, (N, H_pad, W_pad, C): per tap, one product added
+    straight into the gradient (BLAS with beta = 1, ``blas.py``), no column matrix.
+
+    Number the cells of the padded images one after another, q = (n·H_pad + row)·W_pad + col,
+    and put the upstream gradient G on that grid (output (y, x) at cell q = (n·H_pad + y)·W_pad
+    + x, zeros on the cells no output sits on). Tap (i, j) of the output at q read the input
+    cell q + s with s = i·D_h·W_pad + j·D_w, so
+
+        dL/dx_pad[q] = Σ_taps G[q - s] W_tapᵀ
+
+    and each term is a band of G's rows, shifted by s, times a small matrix. A band never
+    reaches into another image: G is zero wherever a tap would step past its image's edge.
+    The cells are cut into blocks of rows small enough to stay in cache while all the taps add
+    into them; the blocks are split over the threads.
+    """
+    xp = get_array_module(grad)
+    n, height, width, c = padded_shape
+    groups, taps_per_group, c_group, out_group = w_taps.shape
+    ho, wo, out_c = grad.shape[1:]
+    cells = n * height * width
+    (dh, dw), taps = window.dilation, list(window.taps())
+    shifts = [i * dh * width + j * dw for _, i, j in taps]
+    lead = max(shifts)  # zero rows before the first image: every tap's band starts inside
+    grid = xp.empty((lead + cells, out_c), dtype=grad.dtype)
+    grid[:lead] = 0
+    images = grid[lead:].reshape(n, height, width, out_c)
+
+    def fill(s):  # the border zeros, then G: one pass over the memory
+        images[s, ho:] = 0
+        images[s, :ho, wo:] = 0
+        images[s, :ho, :wo] = grad[s]
+
+    parallel.over_batch(fill, images)
+    w_taps = xp.ascontiguousarray(w_taps)  # (g, tap, C/g, C_out/g): W_tapᵀ is its transpose
+    flat = xp.empty((cells, c), dtype=grad.dtype)
+    rows = min(cells, max(TAPS_MIN_ROWS, parallel.BLOCK_BYTES // (c * grad.itemsize)))
+
+    def block(start):
+        stop = min(cells, start + rows)
+        for g in range(groups):
+            out = flat[start:stop, g * c_group : (g + 1) * c_group]
+            for index, shift in enumerate(shifts):
+                band = grid[lead + start - shift : lead + stop - shift]
+                band = band[:, g * out_group : (g + 1) * out_group]
+                blas.gemm(band, w_taps[g, index], out, trans_b=True, accumulate=index > 0)
+
+    parallel.run(block, range(0, cells, rows))
+    return flat.reshape(n, height, width, c)
 
 
 def _input_grad_shifted(grad, w_taps, padded_shape, window, groups):
