@@ -188,41 +188,41 @@ def _input_grad_taps(grad, w_taps, padded_shape, window):
 
     and each term is a band of G's rows, shifted by s, times a small matrix. A band never
     reaches into another image: G is zero wherever a tap would step past its image's edge.
-    The cells are cut into blocks of rows small enough to stay in cache while all the taps add
-    into them; the blocks are split over the threads.
+    Work goes a few images at a time (split over the threads): G is put on their grid, then
+    every tap adds into blocks of rows small enough to stay in cache meanwhile.
     """
     xp = get_array_module(grad)
     n, height, width, c = padded_shape
-    groups, taps_per_group, c_group, out_group = w_taps.shape
+    groups, _, c_group, out_group = w_taps.shape
     ho, wo, out_c = grad.shape[1:]
-    cells = n * height * width
+    cells = height * width
     (dh, dw), taps = window.dilation, list(window.taps())
     shifts = [i * dh * width + j * dw for _, i, j in taps]
     lead = max(shifts)  # zero rows before the first image: every tap's band starts inside
-    grid = xp.empty((lead + cells, out_c), dtype=grad.dtype)
-    grid[:lead] = 0
-    images = grid[lead:].reshape(n, height, width, out_c)
-
-    def fill(s):  # the border zeros, then G: one pass over the memory
-        images[s, ho:] = 0
-        images[s, :ho, wo:] = 0
-        images[s, :ho, :wo] = grad[s]
-
-    parallel.over_batch(fill, images)
     w_taps = xp.ascontiguousarray(w_taps)  # (g, tap, C/g, C_out/g): W_tapᵀ is its transpose
-    flat = xp.empty((cells, c), dtype=grad.dtype)
-    rows = min(cells, max(TAPS_MIN_ROWS, parallel.BLOCK_BYTES // (c * grad.itemsize)))
+    flat = xp.empty((n * cells, c), dtype=grad.dtype)
+    rows = max(TAPS_MIN_ROWS, parallel.BLOCK_BYTES // (c * grad.itemsize))
+    per = max(1, rows // cells)  # images per work item: G on the grid is built, then used
 
-    def block(start):
-        stop = min(cells, start + rows)
-        for g in range(groups):
-            out = flat[start:stop, g * c_group : (g + 1) * c_group]
-            for index, shift in enumerate(shifts):
-                band = grid[lead + start - shift : lead + stop - shift]
-                band = band[:, g * out_group : (g + 1) * out_group]
-                blas.gemm(band, w_taps[g, index], out, trans_b=True, accumulate=index > 0)
+    def item(images):
+        count = images.stop - images.start
+        grid = xp.empty((lead + count * cells, out_c), dtype=grad.dtype)
+        grid[:lead] = 0
+        local = grid[lead:].reshape(count, height, width, out_c)
+        local[:, ho:] = 0
+        local[:, :ho, wo:] = 0
+        local[:, :ho, :wo] = grad[images]
+        target = flat[images.start * cells : images.stop * cells]
+        for start in range(0, count * cells, rows):
+            stop = min(count * cells, start + rows)
+            for g in range(groups):
+                out = target[start:stop, g * c_group : (g + 1) * c_group]
+                for index, shift in enumerate(shifts):
+                    band = grid[lead + start - shift : lead + stop - shift]
+                    band = band[:, g * out_group : (g + 1) * out_group]
+                    blas.gemm(band, w_taps[g, index], out, trans_b=True, accumulate=index > 0)
 
-    parallel.run(block, range(0, cells, rows))
+    parallel.run(item, [slice(i, min(i + per, n)) for i in range(0, n, per)])
     return flat.reshape(n, height, width, c)
 
 
