@@ -72,19 +72,49 @@ def _max_windows(padded, window: Window, out_hw, first_valid):
     def share(s):
         taps = [(k, padded[s][window.offset(i, j, out_hw)]) for k, i, j in window.taps()]
         top, arg = best[s], argmax[s]
-        top[...] = taps[0][1]
-        arg[...] = first_valid[:, :, None]  # only cells in the padding come before it
-        greater = xp.empty(top.shape, dtype=bool)
-        for k, values in taps[1:]:
-            xp.greater(values, top, out=greater)
-            xp.maximum(top, values, out=top)  # NOTE: maximum propagates NaN, as PyTorch's max
-            xp.maximum(arg, greater.view(np.uint8) * arg.dtype.type(k), out=arg)
+        if pairwise:
+            _max_of_four(*(values for _, values in taps), top, arg)
+        else:
+            _max_in_turn(taps, top, arg, first_valid)
         if xp.isnan(top).any():  # rare: PyTorch points at the last NaN of the window
             for k, values in taps:
                 xp.maximum(arg, xp.isnan(values) * arg.dtype.type(k), out=arg)
 
+    # 2x2 windows that tile the image (the usual max pool) go as a tournament of pairs.
+    pairwise = window.kernel == (2, 2) and not first_valid.any()
     parallel.over_batch(share, padded, blocked=True)
     return best, argmax
+
+
+def _max_in_turn(taps, top, arg, first_valid):
+    """One tap at a time: ``top = maximum(top, v)``; since k only grows, the tap of the max is
+    ``arg = maximum(arg, k·(v > top))``."""
+    xp = get_array_module(top)
+    top[...] = taps[0][1]
+    arg[...] = first_valid[:, :, None]  # only cells in the padding come before it
+    greater = xp.empty(top.shape, dtype=bool)
+    for k, values in taps[1:]:
+        xp.greater(values, top, out=greater)
+        xp.maximum(top, values, out=top)  # NOTE: maximum propagates NaN, as PyTorch's max
+        xp.maximum(arg, greater.view(np.uint8) * arg.dtype.type(k), out=arg)
+
+
+def _max_of_four(a, b, c, d, top, arg):
+    """The max of taps (a, b / c, d) = (0, 1 / 2, 3) and its tap, first on ties: the winner of
+    each row's pair, then of the two winners; 3 maxima and 3 comparisons (half of
+    ``_max_in_turn``'s passes), the tap index in uint8 arithmetic without branches."""
+    xp = get_array_module(top)
+    upper = xp.maximum(a, b)
+    right_upper = xp.greater(b, a).view(np.uint8)  # 1 when b is strictly larger
+    xp.maximum(c, d, out=top)
+    right_lower = xp.greater(d, c).view(np.uint8)
+    lower = xp.greater(top, upper).view(np.uint8)  # the lower pair wins only when larger
+    xp.maximum(upper, top, out=top)
+    # arg = lower ? 2 + right_lower : right_upper, as right_upper + lower·(2 + rl - ru) mod 256
+    xp.subtract(right_lower, right_upper, out=arg)
+    arg += 2
+    arg *= lower
+    arg += right_upper
 
 
 def _first_valid_tap(window: Window, in_hw, out_hw, owner: str, xp):

@@ -82,6 +82,46 @@ def test_max_pool2d_matches_torch_with_ties_and_indices(config):
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(kernel_size=2),
+        dict(kernel_size=2, stride=1),
+        dict(kernel_size=2, ceil_mode=True),
+        dict(kernel_size=2, stride=1, dilation=2),
+        dict(kernel_size=2, padding=1),  # border windows start in the padding: not pairwise
+    ],
+)
+def test_max_pool2d_2x2_tournament_matches_torch_on_ties(options):
+    """2x2 windows take the pairwise path (``_max_of_four``): every tie pattern of four values
+    from {0, 1} must send the gradient and the index where PyTorch does."""
+    patterns = np.array(np.meshgrid(*[[0.0, 1.0]] * 4)).reshape(4, -1).T  # the 16 windows
+    x = np.zeros((2, 16, 4, 5))
+    x[:, :, :2, :2] = patterns.reshape(1, 16, 2, 2)  # the top-left window of each channel
+    x[:, :, 2:, :] = ties((2, 16, 2, 5), seed=3)[0]
+    assert_matches_torch(
+        lambda t: F.max_pool2d(t, **options),
+        lambda t: TF.max_pool2d(t, **options),
+        inputs=[x],
+        check_gradcheck=False,
+    )
+    _, ours = F.max_pool2d(hb.tensor(x), **options, return_indices=True)
+    _, theirs = TF.max_pool2d(torch.tensor(x), **options, return_indices=True)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("position", range(4))
+def test_max_pool2d_2x2_nan_at_each_tap_matches_torch(position):
+    x = np.random.default_rng(position).integers(-2, 3, (1, 3, 4, 4)).astype(np.float64)
+    rows, cols = divmod(position, 2)
+    x[0, 0, rows, cols] = np.nan  # one NaN in the first window
+    x[0, 1, rows, cols] = x[0, 1, 1 - rows, 1 - cols] = np.nan  # two NaNs
+    ours, ours_index = F.max_pool2d(hb.tensor(x), 2, return_indices=True)
+    theirs, theirs_index = TF.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ours_index.numpy(), theirs_index.numpy())
+
+
 @settings(max_examples=80, deadline=None, derandomize=True)
 @given(pool_configs(dilation=False), st.booleans(), st.sampled_from([None, 1, 5]))
 def test_avg_pool2d_matches_torch(config, count_include_pad, divisor_override):
