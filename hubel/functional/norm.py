@@ -47,6 +47,35 @@ def _as_view_of(grad, view):
     return xp.ascontiguousarray(xp.moveaxis(grad, 1, -1)).reshape(view.shape)
 
 
+WIDE_ROW = 1024  # per-channel passes over (M, C) go in rows of about this many values
+
+
+def _widen(view):
+    """An (M, C) view as (M/r, r·C): rows of about ``WIDE_ROW`` values, r a power of two that
+    divides M. NumPy pays a fixed cost per row of a broadcast or a reduction, which for C = 32
+    is a quarter of the pass: with wide rows (and per-channel vectors tiled r times, ``_tile``)
+    the same pass runs long inner loops. Returns the wide view and r; (N, C, L) views stay."""
+    if view.ndim != 2:
+        return view, 1
+    m, c = view.shape
+    r = 1
+    while 2 * r * c <= WIDE_ROW and m % (2 * r) == 0:
+        r *= 2
+    return view.reshape(m // r, r * c), r
+
+
+def _tile(vector, r):
+    """A per-channel vector repeated r times, to broadcast against a ``_widen``-ed view."""
+    if r == 1:
+        return vector
+    return get_array_module(vector).tile(vector, r)
+
+
+def _fold(sums, r):
+    """Per-channel sums of a ``_widen``-ed view: add the r copies of each channel."""
+    return sums if r == 1 else sums.reshape(r, -1).sum(axis=0)
+
+
 def _channel_sum(a, b=None):
     """Σ a (or Σ a·b) per channel, over every axis but the channel axis of the view."""
     xp = get_array_module(a)
@@ -71,29 +100,32 @@ class BatchNormTrain(Function):
         xp = get_array_module(x)
         view, vector = _per_channel(x)
         m = view.size // x.shape[1]
+        wide, r = _widen(view)
         # Each pass runs over shares of the view's first axis on the threads, block by block
         # (parallel.py): partial per-channel sums are added, element-wise results land in
         # disjoint rows, and a block's temporary x - μ never leaves the cache.
-        mean = sum(parallel.over_batch(lambda s: _channel_sum(view[s]), view)) / m
+        mean = _fold(sum(parallel.over_batch(lambda s: _channel_sum(wide[s]), wide)), r) / m
         mean_v = mean.reshape(vector)
+        mean_w = _tile(mean_v, r)
 
         def squares(s):
-            centered = view[s] - mean_v
+            centered = wide[s] - mean_w
             return _channel_sum(centered, centered)
 
-        var = sum(parallel.over_batch(squares, view, blocked=True)) / m
+        var = _fold(sum(parallel.over_batch(squares, wide, blocked=True)), r) / m
         inv_std = 1 / xp.sqrt(var + eps)
         scale = inv_std if weight is None else weight * inv_std
         # y = x·scale + shift with shift = β - μ·scale, PyTorch's CPU kernel's form.
         shift = -mean * scale if bias is None else bias - mean * scale
-        scale_v, shift_v = scale.reshape(vector), shift.reshape(vector)
-        y = xp.empty(view.shape, dtype=view.dtype)
+        scale_w, shift_w = _tile(scale.reshape(vector), r), _tile(shift.reshape(vector), r)
+        y = xp.empty(wide.shape, dtype=view.dtype)
 
         def affine(s):
-            xp.multiply(view[s], scale_v, out=y[s])
-            y[s] += shift_v
+            xp.multiply(wide[s], scale_w, out=y[s])
+            y[s] += shift_w
 
         parallel.over_batch(affine, y, blocked=True)
+        y = y.reshape(view.shape)
         if running_mean is not None:
             running_mean *= 1 - momentum
             running_mean += momentum * mean.astype(running_mean.dtype, copy=False)
@@ -111,32 +143,35 @@ class BatchNormTrain(Function):
         grad = _as_view_of(grad, view)
         vector = mean_v.shape
         m = view.size // view.shape[1]
+        wide, r = _widen(view)
+        grad = grad.reshape(wide.shape)
+        mean_w = _tile(mean_v, r)
 
         def sums(s):
             g = grad[s]
-            return _channel_sum(g), _channel_sum(g, view[s] - mean_v)
+            return _channel_sum(g), _channel_sum(g, wide[s] - mean_w)
 
         parts = parallel.over_batch(sums, grad, blocked=True)
-        sum_g = sum(part[0] for part in parts)
-        sum_g_xhat = sum(part[1] for part in parts) * inv_std
+        sum_g = _fold(sum(part[0] for part in parts), r)
+        sum_g_xhat = _fold(sum(part[1] for part in parts), r) * inv_std
         grad_x = None
         if ctx.needs_input_grad[0]:
             # γ/σ · (g - Σg/M - x̂ Σ(g x̂)/M) with x̂ = (x - μ)/σ, block by block in place.
-            slope = (-inv_std * sum_g_xhat / m).reshape(vector)
-            mean_g = (sum_g / m).reshape(vector)
-            scale = (inv_std if weight is None else weight * inv_std).reshape(vector)
-            grad_x = xp.empty(view.shape, dtype=grad.dtype)
+            slope = _tile((-inv_std * sum_g_xhat / m).reshape(vector), r)
+            mean_g = _tile((sum_g / m).reshape(vector), r)
+            scale = _tile((inv_std if weight is None else weight * inv_std).reshape(vector), r)
+            grad_x = xp.empty(wide.shape, dtype=grad.dtype)
 
             def input_grad(s):
                 out = grad_x[s]
-                xp.subtract(view[s], mean_v, out=out)
+                xp.subtract(wide[s], mean_w, out=out)
                 out *= slope
                 out += grad[s]
                 out -= mean_g
                 out *= scale
 
             parallel.over_batch(input_grad, grad_x, blocked=True)
-            grad_x = _like(grad_x, ctx.x_shape)
+            grad_x = _like(grad_x.reshape(view.shape), ctx.x_shape)
         return grad_x, sum_g_xhat, sum_g
 
 
