@@ -120,9 +120,9 @@ def _rows(matrix, name: str) -> int:
     if matrix.ndim != 2:
         raise ValueError(f"gemm: {name} must be 2-D, got shape {matrix.shape}")
     (count, length), (step, item), size = matrix.shape, matrix.strides, matrix.itemsize
-    if count <= 1:  # one row: its distance to a next row is never used
+    if count <= 1 or length == 0:  # the distance to a next row is never used
         step = max(1, length) * size
-    if length > 1 and item != size or step % size or step // size < length:
+    if count and length > 1 and item != size or step % size or step // size < length:
         raise ValueError(
             f"gemm: {name} must have contiguous rows that do not overlap, got shape "
             f"{matrix.shape} with strides {matrix.strides}"
@@ -138,6 +138,7 @@ def gemm(a, b, out, *, trans_a: bool = False, trans_b: bool = False, accumulate:
     function = _function(out.dtype) if usable(a, b, out) else None
     if function is None:
         raise TypeError("gemm: needs float32/float64 NumPy arrays of one dtype and a BLAS library")
+    leading = [_rows(matrix, name) for matrix, name in ((a, "a"), (b, "b"), (out, "out"))]
     rows_a, inner_a = a.shape[::-1] if trans_a else a.shape
     inner_b, cols_b = b.shape[::-1] if trans_b else b.shape
     if inner_a != inner_b or out.shape != (rows_a, cols_b):
@@ -147,14 +148,17 @@ def gemm(a, b, out, *, trans_a: bool = False, trans_b: bool = False, accumulate:
         )
     if not out.flags.writeable:
         raise ValueError("gemm: out must be writeable")
-    _call(function, a, b, out, trans_a, trans_b, 1.0 if accumulate else 0.0)
+    _call(function, a, b, out, trans_a, trans_b, 1.0 if accumulate else 0.0, leading)
 
 
-def _call(function, a, b, out, trans_a, trans_b, beta):
+def _call(function, a, b, out, trans_a, trans_b, beta, leading=None):
     m, n = out.shape
     k = a.shape[0] if trans_a else a.shape[1]
     if m == 0 or n == 0:
         return
+    lda, ldb, ldc = leading or [
+        _rows(matrix, name) for matrix, name in ((a, "a"), (b, "b"), (out, "out"))
+    ]
     function(
         _ROW_MAJOR,
         _TRANS if trans_a else _NO_TRANS,
@@ -164,10 +168,10 @@ def _call(function, a, b, out, trans_a, trans_b, beta):
         k,
         1.0,
         a.ctypes.data,
-        _rows(a, "a"),
+        lda,
         b.ctypes.data,
-        _rows(b, "b"),
+        ldb,
         beta,
         out.ctypes.data,
-        _rows(out, "out"),
+        ldc,
     )

@@ -75,6 +75,37 @@ def test_conv2d_gradients_match_central_differences(x_shape, w_shape, options):
     check_conv(x_shape, w_shape, True, options)
 
 
+STRIDE_ONE = [  # the stride-1 input gradient: per-tap BLAS products, or the NumPy fallback
+    ((2, 3, 6, 5), (4, 3, 3, 3), dict(padding=1)),
+    ((3, 2, 7, 6), (5, 2, 3, 2), dict(padding=(2, 0), dilation=(2, 3))),
+    ((2, 3, 5, 8), (2, 3, 1, 4), dict(padding=(0, 3))),
+    ((2, 32, 5, 4), (4, 16, 3, 3), dict(padding=1, groups=2)),  # wide groups: per-tap too
+    ((1, 4, 4, 4), (3, 4, 1, 1), {}),  # 1x1: one tap, no shift
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, options", STRIDE_ONE)
+@pytest.mark.parametrize("direct_blas", [True, False])
+def test_stride_one_input_gradient_both_ways(monkeypatch, x_shape, w_shape, options, direct_blas):
+    """With the library found, dL/dx of a stride-1 conv is nine accumulating BLAS products
+    into bands of rows (``_input_grad_taps``); without it, NumPy products and shifted adds
+    (``_input_grad_shifted``). Both must match PyTorch and central differences."""
+    from hubel import blas
+
+    if direct_blas and not blas.usable(np.zeros((1, 1))):
+        pytest.skip("no OpenBLAS with a CBLAS interface loaded")
+    taken = []
+    for name in ("_input_grad_taps", "_input_grad_shifted"):
+        original = getattr(conv_module, name)
+        monkeypatch.setattr(
+            conv_module, name, lambda *a, _f=original, _n=name: taken.append(_n) or _f(*a)
+        )
+    if not direct_blas:
+        monkeypatch.setattr(conv_module.blas, "usable", lambda *arrays: False)
+    check_conv(x_shape, w_shape, True, options)
+    assert set(taken) == {"_input_grad_taps" if direct_blas else "_input_grad_shifted"}
+
+
 @pytest.mark.parametrize("padding", ["same", "valid"])
 @pytest.mark.parametrize("kernel", [(1, 1), (2, 2), (3, 4), (5, 3)])
 @pytest.mark.parametrize("dilation", [1, 2])
