@@ -206,12 +206,15 @@ def _input_grad_taps(grad, w_taps, padded_shape, window):
 
     def item(images):
         count = images.stop - images.start
-        grid = xp.empty((lead + count * cells, out_c), dtype=grad.dtype)
-        grid[:lead] = 0
-        local = grid[lead:].reshape(count, height, width, out_c)
-        local[:, ho:] = 0
-        local[:, :ho, wo:] = 0
-        local[:, :ho, :wo] = grad[images]
+        if (ho, wo) == (height, width):  # no padding and a 1x1 span: G is its own grid
+            grid = grad[images].reshape(-1, out_c)
+        else:
+            grid = xp.empty((lead + count * cells, out_c), dtype=grad.dtype)
+            grid[:lead] = 0
+            local = grid[lead:].reshape(count, height, width, out_c)
+            local[:, ho:] = 0
+            local[:, :ho, wo:] = 0
+            local[:, :ho, :wo] = grad[images]
         target = flat[images.start * cells : images.stop * cells]
         for start in range(0, count * cells, rows):
             stop = min(count * cells, start + rows)
