@@ -174,7 +174,7 @@ class MaxPool2d(Function):
                 else:
                     cells += g * (arg == k)
 
-        parallel.over_batch(share, padded)
+        parallel.over_batch(share, padded, blocked=True)
         return to_nchw(unpad_image(padded, ctx.padding, (n, h, w, c)))
 
 
