@@ -6,7 +6,8 @@ batch 128, float32. Both frameworks start from the same weights (copied by state
 median of 15 steps after warm-up; PyTorch's whole block first, then hubel's. Both use their
 default threads (PyTorch's intra-op pool, hubel's ``hb.get_num_threads()``); hubel's step is
 also timed on one thread, and split by op (wall time) and, on one thread, by kernel: window
-extraction, matrix products, the col2im adds, batch norm, max pooling.
+extraction, matrix products (the input gradient's per-tap products included), the copy of the
+gradient onto the padded grid that those products read, batch norm, max pooling.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/cnn_step.py
 """
@@ -128,7 +129,7 @@ def timed(parts: dict, targets):
         yield
     finally:
         conv._tap_columns = tap_columns
-        for owner, name, original in saved:
+        for owner, name, original in reversed(saved):
             setattr(owner, name, original)
 
 
@@ -148,6 +149,8 @@ CONV_PARTS = [  # inside the convolutions, on one thread (shares would overlap i
     (conv, "col2im", "col2im"),
     (conv, "col2im_shifted", "col2im"),
     (conv, "extend_columns", "col2im"),
+    (conv, "_input_grad_taps", "taps"),  # the per-tap path: G onto the padded grid + products
+    (conv.blas, "gemm", "blas"),
     (conv.Conv2d, "forward", "conv"),
     (conv.Conv2d, "backward", "conv"),
     (norm.BatchNormTrain, "forward", "batch norm"),
@@ -192,8 +195,11 @@ def kernel_split(step) -> dict:
                 "matrix products": raw["conv"]
                 - raw["extract"]
                 - raw["col2im"]
-                + raw["tap products"],
-                "scatter-back (col2im adds)": raw["col2im"] - raw["tap products"],
+                + raw["tap products"]
+                - (raw["taps"] - raw["blas"]),
+                "scatter-back (NumPy col2im adds, without direct BLAS)": raw["col2im"]
+                - raw["tap products"],
+                "G onto the padded grid (input gradient)": raw["taps"] - raw["blas"],
                 "batch norm": raw["batch norm"],
                 "max pool": raw["max pool"],
             },
