@@ -36,6 +36,9 @@ from .window import (
 )
 
 SAVE_COLS_BYTES = 256 << 20  # keep im2col for backward up to this size; rebuild it above
+# im2col pieces stay well under glibc's mmap threshold (32 MiB, backend.py): then malloc reuses
+# the same heap memory every step instead of the kernel mapping (and zeroing) fresh pages.
+PIECE_BYTES = 16 << 20
 TAPS_MIN_CHANNELS = 16  # grouped convs take the per-tap input gradient when groups are this wide
 TAPS_MIN_ROWS = 256  # the per-tap products of the input gradient: blocks of at least this many
 
@@ -82,16 +85,16 @@ class Conv2d(Function):
 
 
 def _pieces(n, out_hw, row_bytes, budget):
-    """The (batch slice, output-row slice) pieces of the im2col work: ``chunks`` under the
-    memory budget, and a batch that fits whole split into one share per thread."""
+    """The (batch slice, output-row slice) pieces of the im2col work: ``chunks`` of at most
+    ``budget`` bytes, or ``PIECES_PER_THREAD`` shares per thread when that makes more."""
     pieces = chunks(n, out_hw, row_bytes, budget)
-    if len(pieces) > 1:
+    if pieces[0][1] != slice(0, out_hw[0]):  # bands of rows: an image is over the budget
         return pieces
     image_bytes = out_hw[0] * out_hw[1] * row_bytes
-    rows = pieces[0][1]
-    return [
-        (batch, rows) for batch in parallel.shares_of(n, image_bytes, parallel.PIECES_PER_THREAD)
-    ]
+    shares = parallel.shares_of(n, image_bytes, parallel.PIECES_PER_THREAD)
+    if len(shares) > len(pieces):
+        return [(batch, slice(0, out_hw[0])) for batch in shares]
+    return pieces
 
 
 def _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups):
@@ -107,7 +110,8 @@ def _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups):
     row_bytes = kh * kw * padded.shape[3] * padded.itemsize
     need_w = ctx.needs_input_grad[1]
     keep_cols = need_w and n * out_hw[0] * wo * row_bytes <= SAVE_COLS_BYTES
-    pieces = _pieces(n, out_hw, row_bytes, SAVE_COLS_BYTES if keep_cols else CHUNK_BYTES)
+    budget = min(PIECE_BYTES, SAVE_COLS_BYTES if keep_cols else CHUNK_BYTES)
+    pieces = _pieces(n, out_hw, row_bytes, budget)
     out = xp.empty((n, *out_hw, out_c), dtype=padded.dtype)
 
     def piece_forward(piece):
