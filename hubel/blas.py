@@ -26,7 +26,7 @@ _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112  # CBLAS enum values
 _PREFIXES = ("", "scipy_")  # NumPy 2 wheels: scipy-openblas, symbols prefixed scipy_
 _SUFFIXES = ("", "64_", "_64")  # a 64 suffix marks 64-bit integer arguments (ILP64)
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _found = None  # the (library, suffix) pair once searched, False when there is none
 _gemm = {}  # dtype → ctypes function
 
@@ -78,6 +78,13 @@ def _function(dtype):
     if dtype in _gemm:
         return _gemm[dtype]
     found = library()
+    with _lock:  # set the signature once, before any thread calls it
+        if dtype not in _gemm:
+            _gemm[dtype] = _prepare(found, dtype)
+    return _gemm[dtype]
+
+
+def _prepare(found, dtype):
     function = None
     if found is not None:
         name = {np.dtype(np.float32): "cblas_sgemm", np.dtype(np.float64): "cblas_dgemm"}[dtype]
@@ -90,7 +97,6 @@ def _function(dtype):
             function.argtypes += [integer, pointer, integer, real, pointer, integer]
             function.restype = None
             function = function if _self_test(function, dtype) else None
-    _gemm[dtype] = function
     return function
 
 
