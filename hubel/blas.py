@@ -106,7 +106,7 @@ def _self_test(function, dtype) -> bool:
     a = np.arange(1, 7, dtype=dtype).reshape(3, 2)
     b = np.arange(1, 9, dtype=dtype).reshape(2, 4)
     out = np.ones((3, 4), dtype=dtype)
-    _call(function, a, b, out, False, False, 1.0)
+    _call(function, a, b, out, False, False, 1.0, _leading(a, b, out))
     return bool(np.array_equal(out, a @ b + 1))
 
 
@@ -144,7 +144,7 @@ def gemm(a, b, out, *, trans_a: bool = False, trans_b: bool = False, accumulate:
     function = _function(out.dtype) if usable(a, b, out) else None
     if function is None:
         raise TypeError("gemm: needs float32/float64 NumPy arrays of one dtype and a BLAS library")
-    leading = [_rows(matrix, name) for matrix, name in ((a, "a"), (b, "b"), (out, "out"))]
+    leading = _leading(a, b, out)
     rows_a, inner_a = a.shape[::-1] if trans_a else a.shape
     inner_b, cols_b = b.shape[::-1] if trans_b else b.shape
     if inner_a != inner_b or out.shape != (rows_a, cols_b):
@@ -157,14 +157,16 @@ def gemm(a, b, out, *, trans_a: bool = False, trans_b: bool = False, accumulate:
     _call(function, a, b, out, trans_a, trans_b, 1.0 if accumulate else 0.0, leading)
 
 
-def _call(function, a, b, out, trans_a, trans_b, beta, leading=None):
+def _leading(a, b, out) -> list[int]:
+    return [_rows(matrix, name) for matrix, name in ((a, "a"), (b, "b"), (out, "out"))]
+
+
+def _call(function, a, b, out, trans_a, trans_b, beta, leading):
     m, n = out.shape
     k = a.shape[0] if trans_a else a.shape[1]
     if m == 0 or n == 0:
         return
-    lda, ldb, ldc = leading or [
-        _rows(matrix, name) for matrix, name in ((a, "a"), (b, "b"), (out, "out"))
-    ]
+    lda, ldb, ldc = leading
     function(
         _ROW_MAJOR,
         _TRANS if trans_a else _NO_TRANS,

@@ -59,15 +59,16 @@ def _max_windows(padded, window: Window, out_hw, first_valid):
     """The max of every window and the tap (row-major k = i·F_w + j) that holds it, PyTorch's
     choice: the first max on ties, the last NaN when there are NaNs.
 
-    Branch-free, one tap at a time: ``best = maximum(best, v)``, and since k only grows, the
-    tap of the max is ``argmax = maximum(argmax, k·(v > best))``. (A masked copy with a random
-    mask was 5x slower: the CPU mispredicts every other element.) Images are split over the
-    threads (parallel.py).
+    Branch-free (a masked copy with a random mask was 5x slower: the CPU mispredicts every
+    other element): 2x2 windows as a tournament of pairs, others one tap at a time. Images are
+    split over the threads and walked in cache-sized blocks (parallel.py).
     """
     xp = get_array_module(padded)
     shape = (padded.shape[0], *out_hw, padded.shape[3])
     best = xp.empty(shape, dtype=padded.dtype)
     argmax = xp.empty(shape, dtype=np.min_scalar_type(window.kernel[0] * window.kernel[1]))
+    # The tournament needs tap 0 inside the image everywhere (no padding before a window).
+    pairwise = window.kernel == (2, 2) and not first_valid.any()
 
     def share(s):
         taps = [(k, padded[s][window.offset(i, j, out_hw)]) for k, i, j in window.taps()]
@@ -80,8 +81,6 @@ def _max_windows(padded, window: Window, out_hw, first_valid):
             for k, values in taps:
                 xp.maximum(arg, xp.isnan(values) * arg.dtype.type(k), out=arg)
 
-    # 2x2 windows that tile the image (the usual max pool) go as a tournament of pairs.
-    pairwise = window.kernel == (2, 2) and not first_valid.any()
     parallel.over_batch(share, padded, blocked=True)
     return best, argmax
 
