@@ -98,6 +98,22 @@ def spirals(
     return points[order].astype(np.float32), labels[order].astype(np.int64)
 
 
+def decision_regions(model: nn.Module, axis: np.ndarray) -> np.ndarray:
+    """The class ``model`` predicts at every point of the square grid ``axis`` x ``axis``,
+    shape (len(axis), len(axis)): row i is y = axis[i]."""
+    grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2).astype(np.float32)
+    with no_grad():
+        return model(from_numpy(grid)).numpy().argmax(axis=1).reshape(len(axis), len(axis))
+
+
+def plot_regions(ax, axis, regions, points, labels, size: float = 6) -> None:
+    """Two-class decision regions (``decision_regions``) shaded, the points on top."""
+    ax.contourf(
+        axis, axis, np.asarray(regions), levels=[-0.5, 0.5, 1.5], colors=["#cfe0f3", "#f8d4c4"]
+    )
+    ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="coolwarm", s=size)
+
+
 def batches(
     inputs: np.ndarray,
     labels: np.ndarray,

@@ -19,7 +19,17 @@ from .. import nn, optim
 from ..autograd import no_grad
 from ..backend import manual_seed
 from ..tensor import from_numpy
-from .common import batches, evaluate, jsonable, pyplot, save_figure, spirals, train
+from .common import (
+    batches,
+    decision_regions,
+    evaluate,
+    jsonable,
+    plot_regions,
+    pyplot,
+    save_figure,
+    spirals,
+    train,
+)
 from .registry import register_experiment
 
 LESSON = (
@@ -69,19 +79,16 @@ def run(quick: bool = True, seed: int = 0) -> dict:
         "deep ReLU": _deep(depth, width, activation=True),
     }
     grid_axis = np.linspace(-4.0, 4.0, 81, dtype=np.float32)
-    grid = np.stack(np.meshgrid(grid_axis, grid_axis), axis=-1).reshape(-1, 2)
     results = {}
     for name, model in models.items():
         optimizer = optim.Adam(model.parameters(), lr=0.01)
         curve, _ = train(model, optimizer, batches(points, labels, 100, seed), steps)
         loss, accuracy = evaluate(model, points, labels)
-        with no_grad():
-            regions = model(from_numpy(grid)).numpy().argmax(axis=1)
         results[name] = {
             "loss": loss,
             "accuracy": accuracy,
             "curve": curve[:: max(1, steps // 200)],
-            "regions": regions.reshape(len(grid_axis), -1),
+            "regions": decision_regions(model, grid_axis),
         }
     weight, bias = collapse(models["deep linear"])
     with no_grad():
@@ -118,14 +125,7 @@ def render(data: dict, path: str | Path) -> Path:
     fig, axes = plt.subplots(1, 4, figsize=(15, 3.8))
     for ax, name in zip(axes, MODELS):
         entry = data["models"][name]
-        ax.contourf(
-            axis,
-            axis,
-            np.asarray(entry["regions"]),
-            levels=[-0.5, 0.5, 1.5],
-            colors=["#cfe0f3", "#f8d4c4"],
-        )
-        ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="coolwarm", s=6)
+        plot_regions(ax, axis, entry["regions"], points, labels, size=6)
         ax.set_title(f"{name}: {entry['accuracy']:.0%}")
         ax.set_xticks([])
         ax.set_yticks([])

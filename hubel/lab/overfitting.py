@@ -19,12 +19,20 @@ import numpy as np
 
 from .. import functional as F
 from .. import optim
-from ..autograd import no_grad
 from ..backend import manual_seed
 from ..data.transforms import Transform
 from ..models import MLP
-from ..tensor import from_numpy
-from .common import batches, evaluate, jsonable, pyplot, save_figure, spirals, train
+from .common import (
+    batches,
+    decision_regions,
+    evaluate,
+    jsonable,
+    plot_regions,
+    pyplot,
+    save_figure,
+    spirals,
+    train,
+)
 from .registry import register_experiment
 
 LESSON = (
@@ -54,9 +62,10 @@ def _train_setting(
     steps: int,
     every: int,
     seed: int,
-    grid: np.ndarray,
+    axis: np.ndarray,
 ) -> dict:
-    """Train the MLP under one setting, evaluating both sets every ``every`` steps."""
+    """Train the MLP under one setting, evaluating both sets every ``every`` steps; the
+    decision regions on the grid ``axis`` x ``axis`` at the end."""
     manual_seed(seed)
     model = MLP(
         2, hidden=(128, 128, 128), num_classes=2, dropout=DROPOUT if setting == "dropout" else 0.0
@@ -80,13 +89,11 @@ def _train_setting(
             history[key].append(value)
     magnitudes = np.abs(np.concatenate([w.numpy().ravel() for w in weights]))
     model.eval()
-    with no_grad():
-        regions = model(from_numpy(grid)).numpy().argmax(axis=1)
     return {
         **history,
         "sparsity": float((magnitudes < SPARSE_BELOW).mean()),
         "weight_magnitudes": np.quantile(magnitudes, np.linspace(0, 1, 101)),
-        "regions": regions,
+        "regions": decision_regions(model, axis),
     }
 
 
@@ -97,12 +104,9 @@ def run(quick: bool = True, seed: int = 0) -> dict:
     points, labels = spirals(1100, noise=0.4, seed=seed)
     train_data, val_data = (points[:100], labels[:100]), (points[100:], labels[100:])
     axis = np.linspace(-4.5, 4.5, 61, dtype=np.float32)
-    grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
     settings = {}
     for setting in SETTINGS:
-        entry = _train_setting(setting, train_data, val_data, steps, 50, seed, grid)
-        entry["regions"] = entry["regions"].reshape(len(axis), len(axis))
-        settings[setting] = entry
+        settings[setting] = _train_setting(setting, train_data, val_data, steps, 50, seed, axis)
     return jsonable(
         {
             "train_points": train_data[0],
@@ -164,14 +168,7 @@ def render(data: dict, path: str | Path) -> Path:
     points, labels = np.asarray(data["train_points"]), np.asarray(data["train_labels"])
     for index, (setting, entry) in enumerate(settings.items()):
         ax = fig.add_subplot(grid[1, index])
-        ax.contourf(
-            axis,
-            axis,
-            np.asarray(entry["regions"]),
-            levels=[-0.5, 0.5, 1.5],
-            colors=["#cfe0f3", "#f8d4c4"],
-        )
-        ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="coolwarm", s=8)
+        plot_regions(ax, axis, entry["regions"], points, labels, size=8)
         ax.set_title(f"{setting}: val {entry['val_accuracy'][-1]:.0%}", fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
