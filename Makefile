@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench figures clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check hubel tests benchmarks
 	$(BIN)/ruff format --check hubel tests benchmarks
+
+# The README's lab gallery: every figure at seed 0 with its record (tests/lab/test_gallery.py
+# fails when a committed figure no longer matches what its experiment produces).
+figures: $(STAMP)
+	$(BIN)/python -m hubel.lab.gallery docs/lab
 
 bench: $(STAMP)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/mlp_step.py

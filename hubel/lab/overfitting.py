@@ -1,9 +1,11 @@
 """Overfitting, and the regularisers that fight it.
 
-Lesson: on a small, noisy training set a big network learns the noise: training loss goes to
-zero while the validation loss turns around and climbs. L2 (small weights), L1 (many weights
-exactly zero), dropout (no unit can rely on another) and data augmentation (never the same
-example twice) each keep the validation loss near its best and the two curves together.
+Lesson: on a small, noisy training set a big network learns the noise: its training loss keeps
+falling while the validation loss turns around and climbs. L2 (small weights) and data
+augmentation (never the same example twice) hold the validation loss near its best; L1 (many
+weights exactly zero) and dropout (no unit can rely on another) cut its climb by more than half.
+In the quick form (800 steps) the unregularised training loss ends at 0.03-0.17 and its
+validation loss at 2-4x its best over seeds 0-4; the tests assert these margins for seeds 0-2.
 
 The data: 100 training points of two noisy, overlapping spirals and 1,000 validation points
 from the same distribution. The net: a 2-128-128-128-2 ReLU MLP trained with SGD + momentum.
@@ -36,8 +38,9 @@ from .common import (
 from .registry import register_experiment
 
 LESSON = (
-    "Unregularised, a big net drives the training loss to zero while the validation loss "
-    "climbs; L2, L1 (sparse weights), dropout and augmentation keep the two curves together."
+    "Unregularised, a big net fits 100 noisy points ever closer while its validation loss climbs "
+    "to 2-4x its best; L2 and augmentation hold the validation loss near its best, and L1 "
+    "(sparse weights) and dropout cut its climb by more than half."
 )
 L2_WEIGHT, L1_WEIGHT, DROPOUT, JITTER = 0.01, 0.001, 0.3, 0.3
 SETTINGS = ("none", "L2", "L1", "dropout", "augmentation")
@@ -172,7 +175,7 @@ def render(data: dict, path: str | Path) -> Path:
         ax.set_title(f"{setting}: val {entry['val_accuracy'][-1]:.0%}", fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle("Overfitting 100 noisy points: the regularisers keep validation close to training")
+    fig.suptitle("Overfitting 100 noisy points: the regularisers hold the validation loss down")
     fig.tight_layout()
     return save_figure(fig, path)
 

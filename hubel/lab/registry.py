@@ -30,6 +30,8 @@ class Experiment:
         run: ``run(quick: bool = True, seed: int = 0) -> dict``, the experiment's data.
         key_numbers: ``key_numbers(data) -> dict[str, float | str]``, the numbers that prove it.
         render: ``render(data, path) -> Path``, the figure as a PNG.
+        timed_labels: parts of key-number labels that are wall-clock measurements: they differ
+            from run to run, so the gallery's check (``gallery.py``) leaves them out.
     """
 
     name: str
@@ -37,6 +39,7 @@ class Experiment:
     run: Callable[..., dict]
     key_numbers: Callable[[dict], dict]
     render: Callable[[dict, Path], Path]
+    timed_labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,11 @@ class LabResult:
     quick: bool
     seed: int
     seconds: float
+
+    def _repr_html_(self) -> str:  # Jupyter: the figure and key numbers
+        from hubel.viz.html import lab_html
+
+        return lab_html(self)
 
 
 _REGISTRY: dict[str, Experiment] = {}
@@ -76,11 +84,12 @@ def register_experiment(
     run: Callable[..., dict],
     key_numbers: Callable[[dict], dict],
     render: Callable[[dict, Path], Path],
+    timed_labels: tuple[str, ...] = (),
 ) -> Experiment:
     """Add an experiment to the registry (each module calls this once, at import)."""
     if name in _REGISTRY:
         raise ValueError(f"register_experiment: {name!r} is already registered")
-    experiment = Experiment(name, lesson, run, key_numbers, render)
+    experiment = Experiment(name, lesson, run, key_numbers, render, tuple(timed_labels))
     _REGISTRY[name] = experiment
     return experiment
 

@@ -1,10 +1,14 @@
-"""Shared by the lab's tests: one BLAS thread, and a check that a result survives JSON and
-renders."""
+"""Shared by the lab's tests: one BLAS thread, one quick run per experiment and seed for the whole
+session, and a check that a result survives JSON and renders."""
 
 import json
 
 import numpy  # noqa: F401 - loads OpenBLAS, so that its thread pool can be limited below
 import pytest
+
+from hubel.lab import get_experiment
+
+_RUNS: dict[tuple[str, int], dict] = {}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -27,3 +31,16 @@ def render_from_json(experiment, data, tmp_path):
     path = experiment.render(restored, tmp_path / f"{experiment.name}.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     return path
+
+
+@pytest.fixture(scope="session")
+def lab_data():
+    """``lab_data(name, seed=0)``: the quick run's data, computed once per session, so the
+    effect tests and the gallery check (test_gallery.py) read the same run."""
+
+    def get(name: str, seed: int = 0) -> dict:
+        if (name, seed) not in _RUNS:
+            _RUNS[name, seed] = get_experiment(name).run(quick=True, seed=seed)
+        return _RUNS[name, seed]
+
+    return get

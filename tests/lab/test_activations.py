@@ -6,8 +6,8 @@ from hubel.lab import activations
 
 
 @pytest.fixture(scope="module")
-def data():
-    return activations.run(quick=True)
+def data(lab_data):
+    return lab_data(activations.EXPERIMENT.name)
 
 
 @pytest.mark.parametrize("name", list(activations.FUNCTIONS))

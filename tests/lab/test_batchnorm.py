@@ -5,8 +5,8 @@ from hubel.lab import batchnorm
 
 
 @pytest.fixture(scope="module")
-def data():
-    return batchnorm.run(quick=True, seed=0)
+def data(lab_data):
+    return lab_data(batchnorm.EXPERIMENT.name)
 
 
 def test_high_learning_rate_breaks_the_net_without_bn_and_not_the_one_with_it(data):

@@ -5,8 +5,8 @@ from hubel.lab import depthwise
 
 
 @pytest.fixture(scope="module")
-def data():
-    return depthwise.run(quick=True, seed=0)
+def data(lab_data):
+    return lab_data(depthwise.EXPERIMENT.name)
 
 
 def test_mac_ratio_is_one_over_n_plus_one_over_f_squared(data):
@@ -27,10 +27,14 @@ def test_separable_is_about_eight_times_cheaper_at_64_channels_and_more(data):
             assert row["standard_macs"] / row["separable_macs"] > 7.5
 
 
-def test_separable_runs_faster_once_the_arithmetic_dominates(data):
-    largest = data["rows"][-1]
-    assert largest["channels"] >= 128
-    assert largest["time_ratio"] < 0.8
+def test_every_row_has_its_measured_times(data):
+    # The times themselves are measurements, not asserted (no timed assertions in tests): the
+    # ratio must be the two recorded times' quotient, for every channel count up to 128.
+    assert data["rows"][-1]["channels"] >= 128
+    for row in data["rows"]:
+        assert row["standard_seconds"] > 0 and row["separable_seconds"] > 0
+        ratio = row["separable_seconds"] / row["standard_seconds"]
+        assert row["time_ratio"] == pytest.approx(ratio)
 
 
 def test_depthwise_figure_renders(data, tmp_path):

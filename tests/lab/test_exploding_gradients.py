@@ -7,8 +7,8 @@ LARGE = f"{exploding.LARGE_GAIN}x Kaiming"
 
 
 @pytest.fixture(scope="module")
-def data():
-    return exploding.run(quick=True, seed=0)
+def data(lab_data):
+    return lab_data(exploding.EXPERIMENT.name)
 
 
 def test_large_init_multiplies_the_gradient_by_orders_of_magnitude(data):

@@ -6,8 +6,8 @@ from hubel.lab import filters
 
 
 @pytest.fixture(scope="module")
-def data():
-    return filters.run(quick=True, seed=0)
+def data(lab_data):
+    return lab_data(filters.EXPERIMENT.name)
 
 
 def test_cnn_learns_the_digits(data):

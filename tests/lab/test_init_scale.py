@@ -5,8 +5,8 @@ from hubel.lab import init_scale
 
 
 @pytest.fixture(scope="module")
-def data():
-    return init_scale.run(quick=True, seed=0)
+def data(lab_data):
+    return lab_data(init_scale.EXPERIMENT.name)
 
 
 def last_std(data, activation, init):

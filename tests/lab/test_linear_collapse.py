@@ -6,8 +6,8 @@ from hubel.lab import linear_collapse
 
 
 @pytest.fixture(scope="module")
-def data():
-    return linear_collapse.run(quick=True, seed=0)
+def data(lab_data):
+    return lab_data(linear_collapse.EXPERIMENT.name)
 
 
 def test_deep_linear_net_fits_no_better_than_one_linear_layer(data):

@@ -5,8 +5,8 @@ from hubel.lab import optimizers
 
 
 @pytest.fixture(scope="module")
-def data():
-    return optimizers.run(quick=True, seed=0)
+def data(lab_data):
+    return lab_data(optimizers.EXPERIMENT.name)
 
 
 def distance(data, surface, optimizer):

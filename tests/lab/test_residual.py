@@ -6,8 +6,8 @@ from hubel.lab import residual
 
 
 @pytest.fixture(scope="module")
-def data():
-    return residual.run(quick=True, seed=0)
+def data(lab_data):
+    return lab_data(residual.EXPERIMENT.name)
 
 
 def final_loss(data, name):

@@ -5,8 +5,8 @@ from hubel.lab import vanishing_gradients as vanishing
 
 
 @pytest.fixture(scope="module")
-def data():
-    return vanishing.run(quick=True, seed=0)
+def data(lab_data):
+    return lab_data(vanishing.EXPERIMENT.name)
 
 
 def first_over_last(data, name, depth):

@@ -6,8 +6,8 @@ from hubel.lab import zero_init
 
 
 @pytest.fixture(scope="module")
-def data():
-    return zero_init.run(quick=True, seed=0)
+def data(lab_data):
+    return lab_data(zero_init.EXPERIMENT.name)
 
 
 @pytest.mark.parametrize("scheme", ["zeros", "constant 0.01"])
