@@ -4,6 +4,11 @@ No pickle anywhere: arrays are stored as ``.npy`` members named by their path in
 (``"model/fc1.weight"``) and the structure around them (dicts, lists, numbers, strings) as one
 JSON member. ``np.load(path)`` reads the arrays without hubel. Writes are atomic: the file is
 written beside the target and renamed over it, so a crash never leaves a half-written file.
+
+Reading checks what it reads: a file that is not a zip of ``.npy`` arrays (a torch ``.pth``, a
+zip of text, a truncated or zero-filled download) is refused with a ``ValueError`` that names
+the file, says what is wrong with it and what to do; so are members holding Python objects,
+bytes or strings, which a tensor cannot wrap.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import io
 import json
 import os
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +27,8 @@ from .backend import to_device
 from .tensor import Tensor
 
 _TREE = "__hubel_tree__"
+# dtype kinds a tensor can hold: booleans, integers, floats, complex numbers
+_NUMERIC_KINDS = "biufc"
 
 
 def _encode(obj, path: str, arrays: dict):
@@ -27,6 +36,11 @@ def _encode(obj, path: str, arrays: dict):
         arrays[path] = to_device(obj.data, "cpu")
         return {"__tensor__": path}
     if isinstance(obj, np.ndarray) or hasattr(obj, "__cuda_array_interface__"):
+        if obj.dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(
+                f"save: cannot store an array of dtype {obj.dtype} at {path or 'top level'}; "
+                "only numeric and boolean arrays (no pickle); store strings as str or a list"
+            )
         arrays[path] = to_device(obj, "cpu")
         return {"__array__": path}
     if isinstance(obj, np.generic):
@@ -100,17 +114,93 @@ def save(obj, path: str | os.PathLike) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
+_TORCH_HINT = (
+    "it is a PyTorch file (torch.save's zip with data.pkl), not an .npz; read it into a model "
+    "with hubel.interop.torch.load_torch_state_dict(model, path)"
+)
+
+
+def _corrupt(path: Path, reason: str) -> ValueError:
+    return ValueError(
+        f"load: {path} is truncated or corrupt ({reason}); it cannot be read: rerun or restore it"
+    )
+
+
+def _not_a_zip_reason(path: Path) -> str:
+    """Why ``path`` (not a zip archive) cannot be an ``.npz``, from its first bytes."""
+    with open(path, "rb") as stream:
+        head = stream.read(8)
+    if not head:
+        return "the file is empty"
+    if head.startswith(b"PK"):
+        return "the zip archive ends early: its table of contents is missing"
+    if not head.strip(b"\0"):
+        return "it starts with zero bytes, not an .npz archive's PK header"
+    return f"not a zip archive: it starts with {head!r}, an .npz starts with b'PK'"
+
+
+def _read_member(archive: zipfile.ZipFile, member: str, path: Path) -> np.ndarray:
+    """The array in ``member`` (``name.npy``); refuses pickled objects, bytes and strings."""
+    with archive.open(member) as stream:
+        try:
+            array = np.lib.format.read_array(stream, allow_pickle=False)
+        except ValueError as error:
+            if "allow_pickle" not in str(error):  # NumPy's refusal of an object array
+                raise
+            array = None
+        stream.read()  # to the end, where zipfile checks the member's CRC
+    if array is None or array.dtype.kind not in _NUMERIC_KINDS:
+        dtype = "object" if array is None else array.dtype
+        raise ValueError(
+            f"load: {path}: member {member!r} holds an array of dtype {dtype} (Python objects, "
+            "bytes or strings); only numeric and boolean arrays can be loaded, no pickle"
+        )
+    return array
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Every member of the ``.npz`` at ``path`` by name (without ``.npy``), checked."""
+    if not zipfile.is_zipfile(path):
+        raise _corrupt(path, _not_a_zip_reason(path))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.namelist()
+            if any(name == "data.pkl" or name.endswith("/data.pkl") for name in members):
+                raise ValueError(f"load: {path}: {_TORCH_HINT}")
+            foreign = [name for name in members if not name.endswith(".npy")]
+            if foreign:
+                raise ValueError(
+                    f"load: {path} is a zip archive but not an .npz of arrays (member "
+                    f"{foreign[0]!r} is not a .npy array); hb.load reads files written by "
+                    "hb.save or numpy.savez"
+                )
+            return {name[: -len(".npy")]: _read_member(archive, name, path) for name in members}
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+        raise _corrupt(path, str(error) or type(error).__name__) from None
+    except ValueError as error:
+        if str(error).startswith("load: "):
+            raise
+        raise _corrupt(path, str(error)) from None
+
+
 def load(path: str | os.PathLike):
     """Load what ``save`` wrote. Tensors come back as ``Tensor``s, arrays as arrays.
 
     A plain ``.npz`` of arrays (no hubel structure) loads as a dict of tensors by member name.
+
+    Raises:
+        FileNotFoundError: no file at ``path``.
+        ValueError: the file is truncated or corrupt, is not an ``.npz`` (a PyTorch ``.pth``, a
+            zip of other files), or holds arrays of Python objects, bytes or strings.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load: no such file {str(path)!r}")
-    with np.load(path, allow_pickle=False) as archive:
-        arrays = {name: archive[name] for name in archive.files}
+    arrays = _read_arrays(path)
     if _TREE not in arrays:
         return {name: Tensor(a) for name, a in arrays.items()}
-    tree = json.loads(arrays.pop(_TREE).tobytes().decode())
-    return _decode(tree, arrays)
+    try:
+        tree = json.loads(arrays.pop(_TREE).tobytes().decode())
+        return _decode(tree, arrays)
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
+        raise _corrupt(path, f"its {_TREE} member cannot be read: {error}") from None

@@ -20,8 +20,9 @@ layer               meaning (the PyTorch layer)                                 
 ``pool{F}``         F x F max pooling; the stride defaults to F (MaxPool2d)     s p d c
 ``avgpool{F}``      F x F average pooling (AvgPool2d)                           s p c
 ``bn``              batch norm over the channels (BatchNorm2d/1d)
+``relu``            the activation max(0, x): no parameters, no MACs (ReLU)
 ``fc{N}``           fully connected layer with N outputs (Linear)               nb
-``flatten``         H x W x C → H·W·C; implied before the first fc
+``flatten``         a feature map to a vector of C·H·W values; implied before fc
 ==================  ==========================================================  ==============
 
 ``dw{F}`` is short for ``dw{F}x{F}``; ``pool{F}x{F}`` and ``avgpool{F}x{F}`` allow non-square
@@ -55,12 +56,13 @@ LAYER_KINDS: dict[str, tuple[set[int], set[str]]] = {
     "pool": ({1, 2}, {"s", "p", "d", "c"}),
     "avgpool": ({1, 2}, {"s", "p", "c"}),
     "bn": ({0}, set()),
+    "relu": ({0}, set()),
     "fc": ({1}, {"nb"}),
     "flatten": ({0}, set()),
 }
 GRAMMAR_HINT = (
-    "expected conv{F}x{F}x{K}, dw{F}x{F}, pw{K}, pool{F}, avgpool{F}, bn, fc{N} or flatten, "
-    "with options s{S} p{P} d{D} g{G} c nb"
+    "expected conv{F}x{F}x{K}, dw{F}x{F}, pw{K}, pool{F}, avgpool{F}, bn, relu, fc{N} or "
+    "flatten, with options s{S} p{P} d{D} g{G} c nb"
 )
 _TOKEN = re.compile(r"(?P<kind>[a-z]+)(?P<numbers>\d+(?:x\d+)*)?(?P<options>[a-z0-9]*)")
 _OPTION = re.compile(r"(?P<name>[spdg])(?P<value>\d+)|(?P<flag>c|nb)")
@@ -131,6 +133,9 @@ def _layer_cost(layer: LayerSpec, shape: Shape) -> LayerCost:
         return flatten_cost(shape)
     if layer.kind == "bn":
         return batchnorm_cost(shape)
+    if layer.kind == "relu":
+        steps = ("params = 0, MACs = 0 (max(0, x) per value)",)
+        return LayerCost("ReLU", shape, shape, 0, 0, steps)
     if len(shape) != 3:
         raise ValueError(
             f"expected a feature map HxWxC as input, got a vector of {shape[0]} "

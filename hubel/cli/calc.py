@@ -1,21 +1,22 @@
 """``hubel calc``: the course's calculators on the command line.
 
-    hubel calc conv --input 32x32x3 --kernel 5 --filters 6 [--stride S] [--padding P]
-                    [--dilation D] [--groups G] [--no-bias]
-    hubel calc pool --input 28x28x6 --kernel 2 [--stride S] [--padding P] [--ceil-mode] [--avg]
+    hubel calc conv --input 3x224x224 --kernel 7 --stride 2 --padding 3 --filters 64 --no-bias
+    hubel calc pool --input 6x28x28 --kernel 2 [--stride S] [--padding P] [--ceil-mode] [--avg]
     hubel calc linear --in 3072 --out 1024 [--no-bias]
-    hubel calc depthwise --input 32x32x64 --kernel 3 --filters 128 [--stride S] [--padding P]
-    hubel calc stack --input 32x32x1 "conv5x5x6 pool2 conv5x5x16 pool2 fc120 fc84 fc10"
+    hubel calc depthwise --input 64x32x32 --kernel 3 --filters 128 [--stride S] [--padding P]
+    hubel calc stack --input 1x32x32 "conv5x5x6 relu pool2 conv5x5x16 relu pool2 fc120 fc84 fc10"
 
-Shapes are HxWxC (height x width x channels, as the course writes 32x32x3); kernel, stride,
-padding and dilation take N or HxW. The stack grammar is in :mod:`hubel.analysis.stack`.
+Shapes are C x H x W, as PyTorch orders a tensor (3x32x32 is a 32x32 RGB image), like every
+hubel command; --channels-last reads and prints them H x W x C instead (the course's 32x32x3).
+Kernel, stride, padding and dilation take N or HxW. `hubel calc stack --help` lists the layers.
 
 Every number comes from :mod:`hubel.analysis`: this file parses, calls the library, prints.
 The ``hubel`` command calls :func:`register`; :func:`main` runs it standalone:
-``main(["calc", "conv", "--input", "32x32x3", "--kernel", "5", "--filters", "6"])``.
+``main(["calc", "conv", "--input", "3x32x32", "--kernel", "5", "--filters", "6"])``.
 """
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
 
@@ -30,8 +31,15 @@ from hubel.analysis import (
     parse_size,
     pool2d_cost,
 )
+from hubel.analysis import stack as stack_grammar
 from hubel.analysis.answer import fmt
+from hubel.analysis.tables import make_console, make_table
 from hubel.cli import run_command
+
+INPUT_HELP = (
+    "the input, C x H x W (channels first, as PyTorch), e.g. {example}; with --channels-last "
+    "H x W x C"
+)
 
 
 def _library_type(parse: Callable, name: str) -> Callable[[str], object]:
@@ -47,38 +55,58 @@ def _library_type(parse: Callable, name: str) -> Callable[[str], object]:
     return convert
 
 
-_SHAPE = _library_type(parse_shape, "--input")
+def _parse_input(text: str, name: str) -> tuple[int, ...]:
+    """``'3x32x32'`` → ``(3, 32, 32)``, a feature map as written (C x H x W, or H x W x C with
+    --channels-last: the order is settled once the flag is known); ``'3072'`` → ``(3072,)``."""
+    expected = "'CxHxW' like '3x32x32' (or HxWxC with --channels-last), or 'N' like '3072'"
+    try:
+        return parse_shape(text, name)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected {expected}, got {text!r}") from None
+
+
+_SHAPE = _library_type(_parse_input, "--input")
 
 
 def _size(name: str) -> Callable[[str], object]:
     return _library_type(parse_size, name)
 
 
-def _console():
-    from rich.console import Console
+def _library_shape(args: argparse.Namespace) -> tuple[int, ...]:
+    """``--input`` as the library takes it, ``(H, W, C)`` (or ``(N,)``)."""
+    shape = args.input
+    if len(shape) == 3 and not args.channels_last:
+        channels, height, width = shape
+        return height, width, channels
+    return shape
 
-    console = Console()
-    if not console.is_terminal:  # piped or captured: do not wrap the worked steps at 80 columns
-        console.width = max(console.width, 120)
-    return console
+
+def _shown(shape: tuple[int, ...], channels_last: bool) -> str:
+    """A library ``(H, W, C)`` shape written in the command's order: ``3x32x32`` or ``32x32x3``."""
+    if len(shape) == 3 and not channels_last:
+        height, width, channels = shape
+        shape = channels, height, width
+    return format_shape(shape)
 
 
 def _print(
+    args: argparse.Namespace,
     title: str,
     rows: Sequence[LayerCost],
     totals: tuple[str, int, int] | None = None,
     steps: Sequence[str] = (),
 ) -> None:
     """A table of the rows (and a totals row), then each row's worked steps, then ``steps``."""
-    from rich.table import Table
-
-    console = _console()
-    table = Table(title=title)
+    console = make_console(min_width=120)  # piped: do not wrap the worked steps at 80 columns
+    order = "H x W x C" if args.channels_last else "C x H x W"
+    table = make_table(title=title, caption=f"shapes: {order}")
     table.add_column("layer")
     for column in ("input", "output", "params", "MACs"):
         table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
-        shapes = format_shape(row.input_shape), format_shape(row.output_shape)
+        shapes = (
+            _shown(shape, args.channels_last) for shape in (row.input_shape, row.output_shape)
+        )
         table.add_row(row.name, *shapes, fmt(row.params), fmt(row.macs))
     if totals is not None:
         table.add_section()
@@ -93,9 +121,20 @@ def _print(
         console.print(step, markup=False, soft_wrap=True)
 
 
+def _grammar() -> str:
+    """The stack grammar as :mod:`hubel.analysis.stack` documents it, from "Grammar:" on,
+    without the reST markup; the table's first column stays as wide as its rule."""
+    lines = stack_grammar.__doc__[stack_grammar.__doc__.index("Grammar:") :].splitlines()
+    rules = [number for number, line in enumerate(lines) if line.startswith("===")]
+    width = len(lines[rules[0]].split()[0]) + 2
+    for number in range(rules[0], rules[-1]):
+        lines[number] = re.sub(r"^``([^`]*)``\s*", lambda cell: cell[1].ljust(width), lines[number])
+    return "\n".join(lines).replace("``", "")
+
+
 def run_conv(args: argparse.Namespace) -> int:
     cost = conv2d_cost(
-        args.input,
+        _library_shape(args),
         args.filters,
         args.kernel,
         args.stride,
@@ -104,39 +143,44 @@ def run_conv(args: argparse.Namespace) -> int:
         args.groups,
         bias=not args.no_bias,
     )
-    _print("Convolution", [cost])
+    _print(args, "Convolution", [cost])
     return 0
 
 
 def run_pool(args: argparse.Namespace) -> int:
     name = "AvgPool2d" if args.avg else "MaxPool2d"
     cost = pool2d_cost(
-        args.input, args.kernel, args.stride, args.padding, ceil_mode=args.ceil_mode, name=name
+        _library_shape(args),
+        args.kernel,
+        args.stride,
+        args.padding,
+        ceil_mode=args.ceil_mode,
+        name=name,
     )
-    _print("Pooling", [cost])
+    _print(args, "Pooling", [cost])
     return 0
 
 
 def run_linear(args: argparse.Namespace) -> int:
     cost = linear_cost(args.in_features, args.out_features, bias=not args.no_bias)
-    _print("Fully connected", [cost])
+    _print(args, "Fully connected", [cost])
     return 0
 
 
 def run_depthwise(args: argparse.Namespace) -> int:
     cost = depthwise_separable_cost(
-        args.input, args.filters, args.kernel, args.stride, args.padding
+        _library_shape(args), args.filters, args.kernel, args.stride, args.padding
     )
     rows = [cost.standard, cost.depthwise, cost.pointwise]
     totals = ("separable", cost.separable_params, cost.separable_macs)
-    _print("Standard vs depthwise separable (no biases)", rows, totals, cost.steps)
+    _print(args, "Standard vs depthwise separable (no biases)", rows, totals, cost.steps)
     return 0
 
 
 def run_stack(args: argparse.Namespace) -> int:
-    result = calc_stack(args.input, " ".join(args.spec))
+    result = calc_stack(_library_shape(args), " ".join(args.spec))
     totals = ("total", result.total_params, result.total_macs)
-    _print("Stack", result.rows, totals, result.steps)
+    _print(args, "Stack", result.rows, totals, result.steps)
     return 0
 
 
@@ -149,18 +193,32 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         epilog="examples:\n" + __doc__.split("\n\n")[1],  # the usage lines above
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = calc.add_subparsers(dest="calc_command", required=True)
+    commands = calc.add_subparsers(
+        dest="calculator", required=True, metavar="{conv,pool,linear,depthwise,stack}"
+    )
 
-    def command(name: str, help: str, run: Callable) -> argparse.ArgumentParser:
-        parser = commands.add_parser(name, help=help, description=help)
-        parser.set_defaults(func=run)
+    def command(name: str, help: str, run: Callable, epilog: str = "") -> argparse.ArgumentParser:
+        parser = commands.add_parser(
+            name,
+            help=help,
+            description=help,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        parser.set_defaults(func=run, channels_last=False)
         return parser
 
     def input_option(parser: argparse.ArgumentParser, example: str) -> None:
-        parser.add_argument("--input", required=True, type=_SHAPE, help=f"HxWxC, e.g. {example}")
+        help = INPUT_HELP.format(example=example)
+        parser.add_argument("--input", required=True, type=_SHAPE, help=help)
+        parser.add_argument(
+            "--channels-last",
+            action="store_true",
+            help="read --input and print shapes as H x W x C (the course's 32x32x3)",
+        )
 
     conv = command("conv", "a convolution: output size, parameters, MACs", run_conv)
-    input_option(conv, "32x32x3")
+    input_option(conv, "3x32x32")
     conv.add_argument("--kernel", required=True, type=_size("--kernel"), help="F or FhxFw")
     conv.add_argument("--filters", required=True, type=int, help="K, the output channels")
     conv.add_argument("--stride", default=1, type=_size("--stride"), help="S (default 1)")
@@ -170,7 +228,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     conv.add_argument("--no-bias", action="store_true", help="leave out the biases")
 
     pool = command("pool", "a max (or average) pooling: output size", run_pool)
-    input_option(pool, "28x28x6")
+    input_option(pool, "6x28x28")
     pool.add_argument("--kernel", required=True, type=_size("--kernel"), help="F or FhxFw")
     pool.add_argument("--stride", type=_size("--stride"), help="S (default: the kernel size)")
     pool.add_argument("--padding", default=0, type=_size("--padding"), help="P (default 0)")
@@ -185,7 +243,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     depthwise = command(
         "depthwise", "a standard conv against a depthwise separable one (MobileNet)", run_depthwise
     )
-    input_option(depthwise, "32x32x64")
+    input_option(depthwise, "64x32x32")
     depthwise.add_argument("--kernel", required=True, type=_size("--kernel"), help="D_K")
     depthwise.add_argument("--filters", required=True, type=int, help="N, the output channels")
     depthwise.add_argument("--stride", default=1, type=_size("--stride"), help="S (default 1)")
@@ -193,10 +251,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--padding", type=_size("--padding"), help="P (default: kernel // 2, keeping the size)"
     )
 
-    stack = command("stack", "a stack of layers written in one line", run_stack)
-    input_option(stack, "32x32x1")
+    stack = command("stack", "a stack of layers written in one line", run_stack, _grammar())
+    input_option(stack, "1x32x32")
     stack.add_argument(
-        "spec", nargs="+", help='layers, e.g. "conv5x5x6 pool2 conv5x5x16 pool2 fc120 fc84 fc10"'
+        "spec",
+        nargs="+",
+        help='layers, e.g. "conv5x5x6 relu pool2 conv5x5x16 relu pool2 fc120 fc84 fc10" '
+        "(the grammar is below)",
     )
     return calc
 

@@ -23,6 +23,7 @@ For tests, ``CIFAR10(..., _remote=RemoteFile(url, filename, md5, size))`` replac
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -96,9 +97,38 @@ def prepare_cifar10(root: Path, download_missing: bool, remote: RemoteFile) -> P
     return extract_folder(archive, root, FOLDER)
 
 
+def _unreadable(path: Path, problem: str) -> str:
+    """``problem`` with what to do about it: have hubel extract the folder again."""
+    return (
+        f"{problem}; {path.name} is not an intact CIFAR-10 file: delete {path.parent} so that "
+        f"hubel extracts it again from the archive (or downloads it), or restore the file"
+    )
+
+
+def _load(path: Path) -> object:
+    """Unpickle a CIFAR-10 file; an empty, truncated or tampered one raises
+    ``pickle.UnpicklingError`` naming it and saying how to get a good copy."""
+    try:
+        return load_pickle(path)
+    except pickle.UnpicklingError as error:
+        raise pickle.UnpicklingError(_unreadable(path, str(error))) from None
+
+
 def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """One batch file as ``(data, labels)``: uint8 ``(n, 3072)`` and int64 ``(n,)``."""
-    batch = load_pickle(path)
+    """One batch file as ``(data, labels)``: uint8 ``(n, 3072)`` and int64 ``(n,)``.
+
+    Raises ``pickle.UnpicklingError`` (an empty, truncated or tampered file) or ``ValueError``
+    (unexpected contents), naming the file and saying how to get a good copy.
+    """
+    batch = _load(path)
+    try:
+        return _check_batch(path, batch)
+    except ValueError as error:
+        raise ValueError(_unreadable(path, str(error))) from None
+
+
+def _check_batch(path: Path, batch: object) -> tuple[np.ndarray, np.ndarray]:
+    """``batch``'s data and labels, checked against the official format."""
     data = batch.get(b"data") if isinstance(batch, dict) else None
     labels = batch.get(b"labels") if isinstance(batch, dict) else None
     if not (isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 2):
@@ -134,9 +164,11 @@ def read_classes(folder: Path) -> tuple[str, ...]:
     path = folder / META
     if not path.is_file():
         return CLASSES
-    names = load_pickle(path).get(b"label_names")
+    meta = _load(path)
+    names = meta.get(b"label_names") if isinstance(meta, dict) else None
     if not isinstance(names, list) or len(names) != len(CLASSES):
-        raise ValueError(f"{path}: expected b'label_names' to list 10 names, got {names!r:.80}")
+        problem = f"{path}: expected b'label_names' to list 10 names, got {names!r:.80}"
+        raise ValueError(_unreadable(path, problem))
     return tuple(name.decode() if isinstance(name, bytes) else str(name) for name in names)
 
 

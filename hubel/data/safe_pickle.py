@@ -47,10 +47,16 @@ def load_pickle(path: Path, encoding: str = "bytes") -> Any:
     """Unpickle the file at ``path`` with :class:`RestrictedUnpickler`.
 
     ``encoding="bytes"`` reads Python 2 strings (as in the CIFAR-10 batches) as ``bytes``.
-    Raises ``pickle.UnpicklingError`` naming the file and the refused name.
+    Raises ``pickle.UnpicklingError`` naming the file and what is wrong: a refused name, or
+    bytes that are not a complete pickle (an empty, truncated or overwritten file).
     """
     with open(path, "rb") as stream:
         try:
             return RestrictedUnpickler(stream, encoding=encoding).load()
         except pickle.UnpicklingError as error:
             raise pickle.UnpicklingError(f"{path}: {error}") from None
+        # what the unpickler raises on bytes that end early or are not a pickle at all
+        except (EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
+            reason = "the file is empty" if stream.tell() == 0 else "truncated or corrupt"
+            detail = f" ({error})" if str(error) else ""
+            raise pickle.UnpicklingError(f"{path}: {reason}{detail}") from None

@@ -163,6 +163,6 @@ MLP = Topic(
     "mlp",
     "parameter count of an MLP on 32x32x3 inputs (the homework's explosion of parameters)",
     "flatten 32·32·3 = 3,072 inputs, then in·out + out per Linear; "
-    'try `hubel calc stack --input 32x32x3 "fc1024 fc512 fc10"`',
+    'try `hubel calc stack --input 3x32x32 "fc1024 fc512 fc10"`',
     generate_mlp,
 )

@@ -154,7 +154,7 @@ NETWORK = Topic(
     "network",
     "a small network's shapes and total parameters (LeNet-like stacks)",
     "follow the shape layer by layer, flatten H·W·C, then sum the parameters; "
-    'try `hubel calc stack --input 32x32x1 "conv5x5x6 pool2 conv5x5x16 pool2 fc120 fc84 fc10"`',
+    'try `hubel calc stack --input 1x32x32 "conv5x5x6 pool2 conv5x5x16 pool2 fc120 fc84 fc10"`',
     generate_network,
 )
 RECEPTIVE_FIELD = Topic(

@@ -16,10 +16,10 @@ def run(capsys, command_line):
 
 
 def test_conv_prints_shape_params_macs_and_steps(capsys):
-    command = "conv --input 224x224x3 --kernel 7 --stride 2 --padding 3 --filters 64 --no-bias"
+    command = "conv --input 3x224x224 --kernel 7 --stride 2 --padding 3 --filters 64 --no-bias"
     code, out, _ = run(capsys, command)
     assert code == 0
-    assert "112x112x64" in out
+    assert "3x224x224" in out and "64x112x112" in out and "shapes: C x H x W" in out
     assert (
         "H_out = W_out = floor((224 - 7 + 2·3) / 2) + 1 = 112 (not exact: 111.5 → floor 111)" in out
     )
@@ -28,19 +28,19 @@ def test_conv_prints_shape_params_macs_and_steps(capsys):
 
 
 def test_conv_with_groups_and_non_square_kernel(capsys):
-    command = "conv --input 112x112x32 --kernel 3 --padding 1 --filters 32 --groups 32"
+    command = "conv --input 32x112x112 --kernel 3 --padding 1 --filters 32 --groups 32"
     code, out, _ = run(capsys, command)
     assert code == 0
     assert "MACs = 3·3·(32/32)·32·112·112 = 3,612,672" in out
-    code, out, _ = run(capsys, "conv --input 17x17x8 --kernel 1x7 --filters 4")
-    assert "17x11x4" in out
+    code, out, _ = run(capsys, "conv --input 8x17x17 --kernel 1x7 --filters 4")
+    assert "4x17x11" in out
 
 
 def test_pool_ceil_mode(capsys):
-    code, out, _ = run(capsys, "pool --input 112x112x64 --kernel 3 --stride 2 --ceil-mode")
+    code, out, _ = run(capsys, "pool --input 64x112x112 --kernel 3 --stride 2 --ceil-mode")
     assert code == 0
     assert "W_out = ceil((112 - 3 + 2·0) / 2) + 1 = 56" in out
-    assert "56x56x64" in out
+    assert "64x56x56" in out
 
 
 def test_linear(capsys):
@@ -51,7 +51,7 @@ def test_linear(capsys):
 
 
 def test_depthwise_prints_the_ratio(capsys):
-    code, out, _ = run(capsys, "depthwise --input 32x32x64 --kernel 3 --filters 128")
+    code, out, _ = run(capsys, "depthwise --input 64x32x32 --kernel 3 --filters 128")
     assert code == 0
     for number in ("75,497,472", "589,824", "8,388,608", "8,978,432"):
         assert number in out
@@ -60,7 +60,7 @@ def test_depthwise_prints_the_ratio(capsys):
 
 def test_stack_prints_the_lenet_table(capsys):
     spec = "conv5x5x6 pool2 conv5x5x16 pool2 fc120 fc84 fc10"
-    code, out, _ = run(capsys, f"stack --input 32x32x1 '{spec}'")
+    code, out, _ = run(capsys, f"stack --input 1x32x32 '{spec}'")
     assert code == 0
     for number in ("156", "2,416", "48,120", "10,164", "850", "61,706", "416,520"):
         assert number in out
@@ -74,11 +74,11 @@ def test_stack_accepts_unquoted_layers(capsys):
 
 
 def test_library_error_is_printed_with_exit_code_2(capsys):
-    code, out, err = run(capsys, "conv --input 3x3x1 --kernel 5 --filters 6")
+    code, out, err = run(capsys, "conv --input 1x3x3 --kernel 5 --filters 6")
     assert code == 2
     assert "input width 3 gives output width (3 - 5 + 0)/1 + 1 = -1 < 1" in err
-    code, _, err = run(capsys, 'stack --input 32x32x1 "conv5x5x6 relu"')
-    assert code == 2 and "'relu'" in err
+    code, _, err = run(capsys, 'stack --input 1x32x32 "conv5x5x6 tanh"')
+    assert code == 2 and "'tanh'" in err and "relu" in err
     code, _, err = run(capsys, "linear --in 0 --out 3")
     assert code == 2 and "in_features" in err and "got 0" in err
 
@@ -87,8 +87,9 @@ def test_library_error_is_printed_with_exit_code_2(capsys):
     "argv, fragments",
     [
         (["conv", "--input", "32x32", "--kernel", "3", "--filters", "6"], ["--input", "'32x32'"]),
-        (["conv", "--input", "32x32x3", "--kernel", "3x", "--filters", "6"], ["--kernel", "'3x'"]),
-        (["pool", "--input", "8x8x1"], ["--kernel"]),
+        (["conv", "--input", "3x32x32", "--kernel", "3x", "--filters", "6"], ["--kernel", "'3x'"]),
+        (["pool", "--input", "1x8x8"], ["--kernel"]),
+        ([], ["required: {conv,pool,linear,depthwise,stack}"]),
     ],
 )
 def test_bad_arguments_exit_with_usage(capsys, argv, fragments):
@@ -105,3 +106,36 @@ def test_register_plugs_into_another_parser():
     register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["calc", "linear", "--in", "4", "--out", "2"])
     assert callable(args.func) and (args.in_features, args.out_features) == (4, 2)
+
+
+def test_channels_last_reads_and_prints_height_width_channels(capsys):
+    command = (
+        "conv --input 224x224x3 --channels-last --kernel 7 --stride 2 --padding 3 --filters 64"
+    )
+    code, out, _ = run(capsys, command)
+    assert code == 0
+    assert "224x224x3" in out and "112x112x64" in out and "shapes: H x W x C" in out
+    assert "params = (7·7·3 + 1)·64 = 9,472" in out
+
+
+def test_channels_first_and_last_give_the_same_numbers(capsys):
+    _, first, _ = run(capsys, "stack --input 3x32x32 conv3x3x16p1 pool2 fc10")
+    _, last, _ = run(capsys, "stack --input 32x32x3 --channels-last conv3x3x16p1 pool2 fc10")
+    assert "16x16x16" in first and "40,970" in first and "40,970" in last
+    assert first.count("3x32x32") == 1 and last.count("32x32x3") == 1
+
+
+def test_stack_takes_relu_as_a_layer_without_parameters(capsys):
+    spec = "conv5x5x6 relu pool2 conv5x5x16 relu pool2 fc120 relu fc84 relu fc10"
+    code, out, _ = run(capsys, f"stack --input 1x32x32 '{spec}'")
+    assert code == 0
+    assert "61,706" in out and "params = 0, MACs = 0 (max(0, x) per value)" in out
+
+
+def test_stack_help_lists_the_layer_grammar(capsys):
+    with pytest.raises(SystemExit):
+        main(["calc", "stack", "--help"])
+    out = capsys.readouterr().out
+    for layer in ("conv{F}x{F}x{K}  ", "pool{F}  ", "relu  ", "fc{N}  ", "Options: s{S} stride"):
+        assert layer in out
+    assert "``" not in out
