@@ -183,6 +183,11 @@ class Tensor:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
+    def _repr_html_(self) -> str:  # Jupyter: shape, dtype, device, grad_fn, values
+        from hubel.viz.html import tensor_html
+
+        return tensor_html(self)
+
     def __bool__(self) -> bool:
         return bool(self.data)
 

@@ -101,5 +101,10 @@ class FoldResult:
             lines += [f"  {skip.name}: {skip.reason}" for skip in self.skipped]
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:  # Jupyter: the folded pairs and the report
+        from hubel.viz.html import fold_html
+
+        return fold_html(self)
+
     def __str__(self) -> str:
         return self.report()

@@ -204,6 +204,11 @@ class Summary:
     def _repr_markdown_(self) -> str:  # notebooks show the Markdown table
         return self.to_markdown()
 
+    def _repr_html_(self) -> str:  # Jupyter shows this table, not the Markdown
+        from hubel.viz.html import summary_html
+
+        return summary_html(self)
+
     def __str__(self) -> str:
         from hubel.analysis.summary_format import table_text
 

@@ -8,6 +8,7 @@ parses, calls the library and prints.
     hubel compare MODEL MODEL ...   models side by side, and a bar chart
     hubel quiz [options]            practice questions, answers checked, worked solutions
     hubel fold RUN_DIR -o OUT       fold BatchNorm into the conv/linear before it, worked numbers
+    hubel graph MODEL --out G.svg   the autograd graph drawn, collapsed by module --depth
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import calc, fold, lab, models, quiz, run_command, summary, train
+from . import calc, fold, graph, lab, models, quiz, run_command, summary, train
 
-COMMANDS = (train, calc, models, lab, quiz, summary, fold)
+COMMANDS = (train, calc, models, lab, quiz, summary, fold, graph)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -328,6 +328,11 @@ class Module:
         head = f"{type(self).__name__}(" + (f"{extra}\n" if extra else "\n")
         return head + "\n".join(lines) + "\n)"
 
+    def _repr_html_(self) -> str:  # Jupyter: the module tree with parameter counts
+        from hubel.viz.html import module_html
+
+        return module_html(self)
+
     def __dir__(self):
         return sorted(
             set(super().__dir__()) | set(self._parameters) | set(self._modules) | set(self._buffers)

@@ -1,0 +1,37 @@
+"""``hubel graph MODEL --input-size C,H,W --depth D --out FILE``: a drawing saved, or one line."""
+
+import pytest
+
+from hubel.cli.main import main
+
+
+def test_cli_graph_saves_a_collapsed_resnet(tmp_path, capsys):
+    out = tmp_path / "g.svg"
+    assert (
+        main(["graph", "resnet18", "--input-size", "3,32,32", "--depth", "1", "--out", str(out)])
+        == 0
+    )
+    assert out.read_text().count('<g class="node') == 12
+    assert f"saved {out} (12 nodes, 11 edges)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nonesuch", "--out", "g.svg"], "model: unknown name 'nonesuch'"),
+        (["lenet5", "--out", "g.pdf"], "--out: expected a file ending in .svg, .png, .dot, .gv"),
+    ],
+)
+def test_cli_graph_bad_input_is_one_line(args, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["graph", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {message}") and "\n" not in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_graph_bad_input_size_is_an_argparse_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["graph", "lenet5", "--input-size", "3,a,32", "--out", "g.svg"])
+    assert exit_info.value.code == 2
+    assert "expected C,H,W like '3,224,224'" in capsys.readouterr().err
