@@ -9,6 +9,7 @@ parses, calls the library and prints.
     hubel quiz [options]            practice questions, answers checked, worked solutions
     hubel fold RUN_DIR -o OUT       fold BatchNorm into the conv/linear before it, worked numbers
     hubel graph MODEL --out G.svg   the autograd graph drawn, collapsed by module --depth
+    hubel playground [--port P]     a local web app: train an MLP or a CNN and see inside
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import calc, fold, graph, lab, models, quiz, run_command, summary, train
+from . import calc, fold, graph, lab, models, playground, quiz, run_command, summary, train
 
-COMMANDS = (train, calc, models, lab, quiz, summary, fold, graph)
+COMMANDS = (train, calc, models, lab, quiz, summary, fold, graph, playground)
 
 
 def build_parser() -> argparse.ArgumentParser:
