@@ -8,11 +8,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from hubel.analysis.summary import Summary
 from hubel.analysis.summary_format import human_bytes, human_count, with_units
+from hubel.outputs import check_output_file, make_parent
+
+# what Figure.savefig writes with matplotlib and its own dependencies
+PLOT_SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
 
 
 def _check(summaries: Sequence[Summary]) -> list[Summary]:
@@ -47,12 +52,11 @@ def comparison_rows(summaries: Sequence[Summary]) -> list[dict]:
 
 
 def print_comparison(summaries: Sequence[Summary], console) -> None:
-    """The side-by-side table on a rich ``console``."""
-    from rich.table import Table
-
+    """The side-by-side table on ``console`` (:func:`hubel.analysis.tables.make_console`)."""
     from hubel.analysis.summary import MAC_CONVENTION
+    from hubel.analysis.tables import make_table
 
-    table = Table(title="models side by side")
+    table = make_table(title="models side by side")
     table.add_column("model")
     headers = ("input", "params", "MACs", "FLOPs", "depth", "parameters", "activations")
     for header in (*headers, "training ≈"):
@@ -79,14 +83,19 @@ def print_comparison(summaries: Sequence[Summary], console) -> None:
     )
 
 
+def check_plot_path(path: str | os.PathLike, name: str = "path") -> Path:
+    """``path`` as a ``Path`` if :func:`plot_comparison` can write a chart there: an ending of
+    :data:`PLOT_SUFFIXES`, in an existing folder or one new folder (see :mod:`hubel.outputs`)."""
+    return check_output_file(path, name, PLOT_SUFFIXES)
+
+
 def plot_comparison(summaries: Sequence[Summary], path: str | Path) -> Path:
-    """Save a bar chart of each model's parameters and MACs (log scale) as a PNG at ``path``."""
+    """Save a bar chart of each model's parameters and MACs (log scale) at ``path``, as PNG,
+    SVG, PDF or JPEG by its ending. Needs matplotlib (``pip install hubel[plot]``)."""
+    summaries = _check(summaries)
+    path = check_plot_path(path)
     from matplotlib.figure import Figure
 
-    summaries = _check(summaries)
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise ValueError(f"path: expected a file name ending in .png, got {str(path)!r}")
     names = [s.model_name for s in summaries]
     figure = Figure(figsize=(max(6.0, 1.2 * len(names) + 2), 4.5), layout="constrained")
     panels = figure.subplots(1, 2)
@@ -103,6 +112,6 @@ def plot_comparison(summaries: Sequence[Summary], path: str | Path) -> Path:
         axes.margins(y=0.15)
     inputs = sorted({_input_text(s) for s in summaries})
     figure.suptitle(f"input {inputs[0]}" if len(inputs) == 1 else "each model at its own input")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(path)
     figure.savefig(path, dpi=120)
     return path

@@ -107,10 +107,9 @@ def totals_lines(summary) -> list[str]:
 
 # ------------------------------------------------------------------------------ terminal
 def _table(columns, widths: list[int], show_header: bool):
-    from rich import box
-    from rich.table import Table
+    from hubel.analysis.tables import make_table  # rich's, or plain text without rich
 
-    table = Table(box=box.SIMPLE_HEAD, show_header=show_header, show_edge=False)
+    table = make_table(box="SIMPLE_HEAD", show_header=show_header, show_edge=False)
     for (header, justify, _), width in zip(columns, widths):
         table.add_column(header, justify=justify, width=width, no_wrap=True)
     return table
@@ -140,10 +139,10 @@ def print_table(summary, console) -> None:
 
 def table_text(summary, width: int = 200) -> str:
     """The terminal table as plain text (what ``print(summary)`` shows)."""
-    from rich.console import Console
+    from hubel.analysis.tables import make_console
 
     out = io.StringIO()
-    print_table(summary, Console(file=out, width=width))  # not a terminal: no colour codes
+    print_table(summary, make_console(file=out, width=width))  # not a terminal: no colours
     return "\n".join(line.rstrip() for line in out.getvalue().splitlines())
 
 

@@ -22,6 +22,12 @@ def debugging() -> bool:
     return os.environ.get("HUBEL_DEBUG", "0") not in ("", "0")
 
 
+def plot_extra_missing(error: ImportError) -> str:
+    """What to say when a figure cannot be drawn because matplotlib (or Pillow) is missing."""
+    module = (error.name or "matplotlib").split(".")[0]
+    return f"{module} is not installed; pip install 'hubel[plot]'"
+
+
 def run_command(args) -> int:
     """Call the parsed subcommand; a library error prints ``error: ...`` (and any notes the
     library attached) on stderr and gives exit code 2, Ctrl-C prints ``interrupted`` and gives

@@ -15,7 +15,9 @@ import argparse
 
 def run_fold(args: argparse.Namespace) -> int:
     from ..analysis.fold_io import fold_saved
+    from ..outputs import check_output_file
 
+    check_output_file(args.out, "--out", (".npz",))  # a bad name fails before the work
     result = fold_saved(args.source, args.out, model=args.model)
     print(result.report())
     print(f"\nfolded weights: {args.out} (load with hubel.analysis.load_folded)")
@@ -38,7 +40,17 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="a run folder from `hubel train`, or a weights .npz (a run's best.npz works "
         "without --model: its config.toml is beside it)",
     )
-    parser.add_argument("-o", "--out", required=True, help="where to write the folded weights")
-    parser.add_argument("--model", help="the zoo model the weights belong to (`hubel models`)")
+    parser.add_argument(
+        "-o",
+        "--out",
+        required=True,
+        metavar="FILE.npz",
+        help="where to write the folded weights (.npz); its folder must exist, or only the last "
+        "folder is created",
+    )
+    parser.add_argument(
+        "--model",
+        help="the zoo model the weights belong to (`hubel models`); not needed for a run folder",
+    )
     parser.set_defaults(func=run_fold)
     return parser

@@ -10,15 +10,12 @@ DIR (default runs/lab). Everything is :mod:`hubel.lab`: this file parses, calls 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
+from . import plot_extra_missing
 
-def _console():
-    from rich.console import Console
-
-    console = Console()
-    if not console.is_terminal:  # piped or captured: keep each row on one line
-        console.width = max(console.width, 140)
-    return console
+DEFAULT_OUT = "runs/lab"
 
 
 def _format(value) -> str:
@@ -28,27 +25,28 @@ def _format(value) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
+    from ..analysis.tables import make_console, make_table
     from ..lab import get_experiment, list_experiments
 
-    table = Table(title="hubel lab")
+    table = make_table(title="hubel lab")
     table.add_column("name", no_wrap=True)
     table.add_column("lesson")
     for name in list_experiments():
         table.add_row(name, get_experiment(name).lesson)
-    _console().print(table)
+    make_console(min_width=140).print(table)  # piped or captured: keep each row on one line
     return 0
 
 
 def run_lab(args: argparse.Namespace) -> int:
-    from rich.table import Table
+    from ..analysis.tables import make_console, make_table
+    from ..lab import get_experiment, run_experiment, save_result
+    from ..outputs import check_output_folder
 
-    from ..lab import run_experiment, save_result
-
+    get_experiment(args.name)  # an unknown name, or a bad --out, fails before the work
+    out = check_output_folder(args.out or DEFAULT_OUT, "--out", create_parents=not args.out)
     result = run_experiment(args.name, quick=not args.full, seed=args.seed)
     mode = "full" if args.full else "quick"
-    table = Table(
+    table = make_table(
         title=f"{args.name} ({mode}, seed {args.seed}, {result.seconds:.1f}s)",
         caption=result.experiment.lesson,
     )
@@ -56,8 +54,15 @@ def run_lab(args: argparse.Namespace) -> int:
     table.add_column("value", justify="right", no_wrap=True)
     for label, value in result.numbers.items():
         table.add_row(label, _format(value))
-    _console().print(table)
-    for path in save_result(result, args.out):
+    make_console(min_width=140).print(table)
+    try:
+        paths = save_result(result, out)
+    except ImportError as missing:  # the JSON is written first; the figure needs matplotlib
+        print(f"wrote {Path(out) / (args.name + '.json')}")
+        figure = Path(out) / f"{args.name}.png"
+        print(f"warning: could not draw {figure}: {plot_extra_missing(missing)}", file=sys.stderr)
+        return 0
+    for path in paths:
         print(f"wrote {path}")
     return 0
 
@@ -84,7 +89,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     size.add_argument("--full", dest="full", action="store_true", help="the bigger version")
     run.add_argument(
-        "--out", default="runs/lab", help="folder for NAME.json and NAME.png (default runs/lab)"
+        "--out",
+        metavar="DIR",
+        help=f"folder for NAME.json and NAME.png (default {DEFAULT_OUT}); its parent must exist",
     )
     run.add_argument("--seed", type=int, default=0, help="same seed, same numbers (default 0)")
     run.set_defaults(func=run_lab)

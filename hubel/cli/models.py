@@ -24,9 +24,7 @@ def _order(info) -> tuple:
 
 
 def run_models(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
+    from ..analysis.tables import make_console, make_table
     from ..models import list_models, model_info, parameter_count
 
     infos = [model_info(name) for name in list_models()]
@@ -39,10 +37,8 @@ def run_models(args: argparse.Namespace) -> int:
                 f"error: --family: expected one of {families}, got {args.family!r}", file=sys.stderr
             )
             return 2
-    console = Console()
-    if not console.is_terminal:  # piped or captured: keep each model on one line
-        console.width = max(console.width, 160)
-    table = Table(title="hubel model zoo")
+    console = make_console(min_width=160)  # piped or captured: keep each model on one line
+    table = make_table(title="hubel model zoo", caption="input: C x H x W")
     for column, justify in (
         ("name", "left"),
         ("family", "left"),
@@ -68,6 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="List the registered architectures; build one with "
         "hubel.models.get_model(name) or train it with `hubel train --model NAME`.",
     )
-    parser.add_argument("--family", help="only this family, e.g. ResNet or VGG")
+    parser.add_argument(
+        "--family", help="only this family, e.g. ResNet or VGG (case does not matter)"
+    )
     parser.set_defaults(func=run_models)
     return parser

@@ -13,14 +13,17 @@ import random
 import sys
 from pathlib import Path
 
+from hubel.outputs import check_output_file, make_parent
 from hubel.quiz import (
     DIFFICULTIES,
+    MAX_QUESTIONS,
     TOPICS,
     check_topics,
     make_questions,
     run_quiz,
     worksheet_markdown,
 )
+from hubel.serialization import atomic_write_bytes
 
 PDF_REFUSAL = (
     "PDF is not supported: the worksheet is written in Markdown only (md); convert it with "
@@ -28,14 +31,16 @@ PDF_REFUSAL = (
 )
 
 
-def _positive(text: str) -> int:
-    """An argparse ``type``: a whole number >= 1."""
+def _question_count(text: str) -> int:
+    """An argparse ``type``: a whole number of questions from 1 to ``MAX_QUESTIONS``."""
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of questions >= 1, got {text!r}")
+    if not 1 <= value <= MAX_QUESTIONS:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of questions from 1 to {MAX_QUESTIONS}, got {text!r}"
+        )
     return value
 
 
@@ -74,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
         parser.error(f"argument {option}: only with --print N (a worksheet)")
     if args.format == "pdf":
         parser.error(f"argument --format: {PDF_REFUSAL}")
+    if args.output is not None:
+        check_output_file(args.output, "--output")  # before drawing the questions
     seed = random.SystemRandom().randrange(100_000) if args.seed is None else args.seed
     topics = [name for names in args.topic or [] for name in names]
     topics = [] if "all" in topics else list(dict.fromkeys(topics))  # [] is every topic
@@ -93,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         if args.output is None:
             sys.stdout.write(text)
         else:
-            Path(args.output).write_text(text, encoding="utf-8")
+            atomic_write_bytes(make_parent(Path(args.output)), text.encode("utf-8"))
             print(f"wrote {args.output} ({count} questions and the answer key)")
         return 0
     header = (
@@ -123,14 +130,23 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="one or several topics, separated by spaces or commas; default: all",
     )
     how_many = quiz.add_mutually_exclusive_group()
-    how_many.add_argument("--count", type=_positive, default=10, help="questions (default 10)")
+    how_many.add_argument(
+        "--count",
+        type=_question_count,
+        default=10,
+        metavar="N",
+        help=f"questions to ask, 1 to {MAX_QUESTIONS} (default 10)",
+    )
     how_many.add_argument(
         "--print",
-        type=_positive,
+        type=_question_count,
         metavar="N",
-        help="write a worksheet of N questions with the answer key instead of asking",
+        help=f"write a worksheet of N questions (1 to {MAX_QUESTIONS}) with the answer key "
+        "instead of asking",
     )
-    quiz.add_argument("--seed", type=_seed, help="the same seed asks the same questions")
+    quiz.add_argument(
+        "--seed", type=_seed, help="the same seed asks the same questions (default: random)"
+    )
     quiz.add_argument(
         "--difficulty",
         choices=tuple(DIFFICULTIES),
@@ -143,7 +159,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         default="md",
         help="worksheet format: md (Markdown); pdf is refused with an explanation",
     )
-    quiz.add_argument("--output", metavar="FILE", help="write the worksheet here, not to stdout")
+    quiz.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write the worksheet here, not to stdout; its folder must exist, or only the last "
+        "folder is created",
+    )
     quiz.add_argument("--list", action="store_true", help="list the topics and exit")
     quiz.set_defaults(func=run, quiz_parser=quiz)
     return quiz

@@ -18,6 +18,7 @@ import warnings
 
 from hubel.analysis.shapes import _numbers
 from hubel.analysis.summary import check_input_size, summary
+from hubel.cli import plot_extra_missing
 
 
 def parse_input_size(text: str) -> tuple[int, ...]:
@@ -30,12 +31,9 @@ def parse_input_size(text: str) -> tuple[int, ...]:
 
 
 def _console():
-    from rich.console import Console
+    from hubel.analysis.tables import make_console
 
-    console = Console()
-    if not console.is_terminal:  # piped or captured: let the table keep its full width
-        console.width = max(console.width, 200)
-    return console
+    return make_console(min_width=200)  # piped or captured: the table keeps its full width
 
 
 def _summarize(name: str, input_size, **options):
@@ -77,12 +75,19 @@ def run_summary(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from hubel.analysis.summary_compare import plot_comparison, print_comparison
+    from hubel.analysis.summary_compare import check_plot_path, plot_comparison, print_comparison
 
+    if args.out:
+        check_plot_path(args.out, "--out")  # before the work: a bad name fails at once
     summaries = [_summarize(name, args.input) for name in args.models]
     print_comparison(summaries, _console())
-    if args.out:
+    if not args.out:
+        return 0
+    try:
         print(f"saved {plot_comparison(summaries, args.out)}")
+    except ImportError as missing:
+        print(f"error: could not draw {args.out}: {plot_extra_missing(missing)}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -125,4 +130,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.set_defaults(func=run_compare)
     compare.add_argument("models", nargs="+", metavar="MODEL", help="registry names")
     compare.add_argument("--input", type=parse_input_size, help=input_help)
-    compare.add_argument("--out", help="save a bar chart of params and MACs (log scale), .png")
+    compare.add_argument(
+        "--out",
+        metavar="FILE",
+        help="save a bar chart of params and MACs (log scale): .png, .svg, .pdf or .jpg; its "
+        "folder must exist, or only the last folder is created (needs hubel[plot])",
+    )

@@ -27,7 +27,7 @@ Writing answers:
   ``9.472e3``; a decimal like ``110.5`` is wrong (the answer is a whole number);
 - decimals are accepted within the tolerance shown with the question (``±0.001``, or a
   relative ``within 1%`` for initialisation scales); ``25%`` and ``1/4`` are read as 0.25;
-- shapes as ``28x28x6``, ``28 28 6``, ``28, 28, 6`` or ``(28, 28, 6)``;
+- shapes channels first, as PyTorch (C x H x W): ``6x28x28``, ``6 28 28`` or ``(6, 28, 28)``;
 - multiple choice by letter (``b``, ``B``, ``b)``).
 
 An answer that cannot be read (``abc``, ``1e999``, ``e`` among choices a to d) costs nothing:
@@ -51,7 +51,7 @@ The same seed gives the same questions, on any Python version (:mod:`hubel.quiz.
 
 from hubel.quiz.answers import UnreadableAnswer, read_letter, read_number, read_shape
 from hubel.quiz.question import CHOICE, INTEGER, NUMBER, SHAPE, Question, Verdict
-from hubel.quiz.registry import TOPICS, check_topics, make_questions
+from hubel.quiz.registry import MAX_QUESTIONS, TOPICS, check_topics, make_questions
 from hubel.quiz.session import Score, run_quiz
 from hubel.quiz.topic import DIFFICULTIES, Topic
 from hubel.quiz.worksheet import worksheet_markdown
@@ -60,6 +60,7 @@ __all__ = [
     "CHOICE",
     "DIFFICULTIES",
     "INTEGER",
+    "MAX_QUESTIONS",
     "NUMBER",
     "SHAPE",
     "TOPICS",

@@ -287,6 +287,7 @@ def generate(dice: Dice, level: int) -> Question:
 TOPIC = Topic(
     "concepts",
     "conceptual multiple choice: initialisation, BN, ResNet, Inception, dropout...",
-    "the study guide's phases 1 to 4",
+    "the README's tour and its sections on the model zoo and the lab; `hubel lab list` shows "
+    "each claim as an experiment (e.g. `hubel lab run batchnorm`, `hubel lab run residual`)",
     generate,
 )

@@ -55,7 +55,7 @@ def _conv(dice: Dice, level: int) -> Question:
     )
     problem = dict(
         layer="Conv2d",
-        input=(height, width, channels),
+        input=(channels, height, width),
         out_channels=filters,
         kernel_size=kernel,
         stride=stride,
@@ -97,7 +97,7 @@ def generate_separable(dice: Dice, level: int) -> Question:
         f"input is replaced by a depthwise {kernel}x{kernel} convolution followed by a "
         f"pointwise 1x1 convolution (MobileNet)."
     )
-    problem = dict(input=(height, width, channels), out_channels=filters, kernel_size=kernel)
+    problem = dict(input=(channels, height, width), out_channels=filters, kernel_size=kernel)
     formula = "standard D_K·D_K·M·N·D_F·D_F; separable D_K·D_K·M·D_F·D_F + M·N·D_F·D_F"
     ask = dice.choice(("macs", "ratio") if level < 3 else ("macs", "ratio", "params"))
     if ask == "macs":

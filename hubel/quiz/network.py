@@ -14,7 +14,7 @@ from hubel.analysis.answer import fmt
 from hubel.quiz.dice import Dice
 from hubel.quiz.question import INTEGER, SHAPE, Question
 from hubel.quiz.topic import Topic
-from hubel.quiz.wording import shape_text
+from hubel.quiz.wording import channels_first, shape_text
 
 INPUTS = ((32, 32, 1), (28, 28, 1), (32, 32, 3))
 WIDTHS = ((6, 16), (8, 16), (16, 32), (32, 64), (16, 32, 64))
@@ -38,7 +38,7 @@ def _stack(dice: Dice, level: int) -> tuple[tuple[int, ...], list[str], int]:
         features = [token for width in widths for token in _block_tokens(dice, level, width)]
         head = [f"fc{width}" for width in (*dice.choice(HEADS), 10)]
         try:
-            result = calc_stack(shape_text(shape), " ".join(features + head))
+            result = calc_stack(shape, " ".join(features + head))
         except ValueError:
             continue  # a kernel larger than its input: draw again
         # pooling 2x2 of an odd size floors; below hard, keep every size even
@@ -69,13 +69,13 @@ def _torch_text(tokens: list[str], shape: tuple[int, ...]) -> str:
 def generate_network(dice: Dice, level: int) -> Question:
     """A LeNet-like stack: ask the shape before the classifier, the flat size or the params."""
     shape, tokens, feature_count = _stack(dice, level)
-    result = calc_stack(shape_text(shape), " ".join(tokens))
+    result = calc_stack(shape, " ".join(tokens))
     network = _torch_text(tokens, shape)
     intro = (
-        f"A {shape_text(shape)} input (H x W x C) goes through {network} "
+        f"A {shape_text(shape)} input (C x H x W) goes through {network} "
         "(ReLUs left out: they change no shape and have no parameters)."
     )
-    problem = dict(layer="network", input=shape, spec=" ".join(tokens))
+    problem = dict(layer="network", input=channels_first(shape), spec=" ".join(tokens))
     shape_steps = tuple(
         f"{row.name}: {shape_text(row.input_shape)} → {shape_text(row.output_shape)}"
         f" ({row.steps[0]})"
@@ -87,7 +87,7 @@ def generate_network(dice: Dice, level: int) -> Question:
         return Question(
             f"{intro} What is the shape of the feature map that gets flattened?",
             SHAPE,
-            flat.input_shape,
+            channels_first(flat.input_shape),
             "W_out = floor((W_in - F + 2P) / S) + 1 per layer",
             shape_steps,
             problem={**problem, "ask": ask},
@@ -97,7 +97,7 @@ def generate_network(dice: Dice, level: int) -> Question:
             f"{intro} How many features does Flatten pass to the first Linear (the ?)?",
             INTEGER,
             flat.output_shape[0],
-            "features = H·W·C",
+            "features = C·H·W",
             (*shape_steps, *flat.steps),
             problem={**problem, "ask": ask},
         )
@@ -153,7 +153,7 @@ def generate_receptive_field(dice: Dice, level: int) -> Question:
 NETWORK = Topic(
     "network",
     "a small network's shapes and total parameters (LeNet-like stacks)",
-    "follow the shape layer by layer, flatten H·W·C, then sum the parameters; "
+    "follow the shape layer by layer, flatten C·H·W, then sum the parameters; "
     'try `hubel calc stack --input 1x32x32 "conv5x5x6 pool2 conv5x5x16 pool2 fc120 fc84 fc10"`',
     generate_network,
 )

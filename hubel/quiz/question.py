@@ -7,7 +7,8 @@ Four kinds of answer, each checked its own way:
   question: the division floors).
 - ``number``: real values (an activation, a probability, an updated weight), accepted within
   the tolerance shown with the question: absolute (``±0.001``) or relative (``within 1%``).
-- ``shape``: ``(H, W, C)`` or ``(N,)``, checked exactly, written ``28x28x6`` and the like.
+- ``shape``: ``(C, H, W)`` (PyTorch's order, as every hubel command writes it) or ``(N,)``,
+  checked exactly, written ``6x28x28`` and the like.
 - ``choice``: a letter among the shuffled choices.
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 
 from hubel.analysis.answer import fmt
 from hubel.analysis.shapes import format_shape
-from hubel.quiz.answers import read_letter, read_number, read_shape
+from hubel.quiz.answers import UnreadableAnswer, read_letter, read_number, read_shape
 from hubel.quiz.wording import decimal_text
 
 INTEGER, NUMBER, SHAPE, CHOICE = "integer", "number", "shape", "choice"
@@ -81,12 +82,12 @@ class Question:
             within = f"{self.tolerance:.0%}" if self.relative else f"±{self.tolerance:g}"
             return f"a number, within {within}"
         if self.kind == SHAPE:
-            return "a shape, HxWxC" if len(self.answer) == 3 else "a shape"
+            return "a shape, CxHxW" if len(self.answer) == 3 else "a shape"
         return f"a letter, a to {LETTERS[len(self.choices) - 1]}"
 
     @property
     def shown_answer(self) -> str:
-        """The answer as the solution shows it: ``9,472``, ``0.6682``, ``28x28x6``, ``b) ...``."""
+        """The answer as the solution shows it: ``9,472``, ``0.6682``, ``6x28x28``, ``b) ...``."""
         if self.kind == INTEGER:
             return fmt(self.answer)
         if self.kind == NUMBER:
@@ -96,7 +97,8 @@ class Question:
         return f"{self.answer}) {self.choices[LETTERS.index(self.answer)]}"
 
     def check(self, text: str) -> Verdict:
-        """Judge the answer ``text``; raises :class:`UnreadableAnswer` if it cannot be read."""
+        """Judge the answer ``text``; raises :class:`UnreadableAnswer` if it cannot be read,
+        or if it is a shape with the wrong number of dimensions (``6x6`` for ``6x6x16``)."""
         if self.kind == INTEGER:
             given = read_number(text)
             if given == self.answer:
@@ -111,11 +113,13 @@ class Question:
             return Verdict(distance <= Decimal(allowed))
         if self.kind == SHAPE:
             given = read_shape(text)
-            if given == self.answer:
-                return Verdict(True)
-            if len(given) != len(self.answer):
-                return Verdict(False, f"the shape has {len(self.answer)} dimensions")
-            return Verdict(False)
+            if len(given) != len(self.answer):  # not an attempt at this shape: ask again
+                dimensions = f"{len(given)} dimension{'s' * (len(given) != 1)}"
+                raise UnreadableAnswer(
+                    f"{text.strip()!r} has {dimensions}, the answer has {len(self.answer)} "
+                    f"({self.hint}, like {format_shape(tuple(range(1, len(self.answer) + 1)))})"
+                )
+            return Verdict(given == self.answer)
         return Verdict(read_letter(text, len(self.choices)) == self.answer)
 
 

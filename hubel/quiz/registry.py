@@ -37,6 +37,8 @@ TOPICS: dict[str, Topic] = {
     )
 }
 FRESH_ATTEMPTS = 20  # draws to find a question not yet asked in this session
+# a session or a worksheet; more would take long to draw (a few ms each) and to answer
+MAX_QUESTIONS = 500
 
 
 def check_topics(names: list[str] | tuple[str, ...] | None) -> list[str]:
@@ -58,7 +60,8 @@ def make_questions(
     seed: int = 0,
     difficulty: str = "medium",
 ) -> list[Question]:
-    """``count`` questions drawn from ``topics`` (default: all), the same for the same arguments.
+    """``count`` questions (1 to :data:`MAX_QUESTIONS`) drawn from ``topics`` (default: all),
+    the same for the same arguments.
 
     The topics take turns in an order shuffled by the seed (a new order each round), so three
     questions from all topics are three different topics. A question already asked is drawn
@@ -67,8 +70,8 @@ def make_questions(
     >>> [q.topic for q in make_questions(3, ["params", "macs"], seed=1)]
     ['macs', 'params', 'params']
     """
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"count: expected a positive whole number, got {count!r}")
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_QUESTIONS:
+        raise ValueError(f"count: expected a whole number from 1 to {MAX_QUESTIONS}, got {count!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed: expected a whole number, got {seed!r}")
     if difficulty not in DIFFICULTIES:

@@ -52,16 +52,16 @@ def conv_question(dice: Dice, level: int) -> Question:
     layer = conv_call(channels, filters, kernel, stride, padding, dilation)
     problem = dict(
         layer="Conv2d",
-        input=(size, size, channels),
+        input=(channels, size, size),
         out_channels=filters,
         kernel_size=kernel,
         stride=stride,
         padding=padding,
         dilation=dilation,
     )
-    intro = f"{layer} takes a {shape_text((size, size, channels))} input (H x W x C)."
+    intro = f"{layer} takes a {shape_text((size, size, channels))} input (C x H x W)."
     if level > 1 and dice.chance(0.5):
-        output = (*answer.value, filters)
+        output = (filters, *answer.value)
         steps = (*answer.steps, f"C_out = K = {filters} (one output channel per filter)")
         return Question(
             f"{intro} What is the output shape?",
@@ -106,10 +106,10 @@ def pool_question(dice: Dice, level: int) -> Question:
     name = dice.choice(("MaxPool2d", "AvgPool2d")) if level > 1 else "MaxPool2d"
     answer = pool_output_size((size, size), kernel, stride, padding, ceil_mode=ceil_mode)
     layer = pool_call(name, kernel, stride, padding, ceil_mode)
-    intro = f"{layer} takes a {shape_text((size, size, channels))} input (H x W x C)."
+    intro = f"{layer} takes a {shape_text((size, size, channels))} input (C x H x W)."
     problem = dict(
         layer=name,
-        input=(size, size, channels),
+        input=(channels, size, size),
         kernel_size=kernel,
         stride=stride,
         padding=padding,
@@ -119,7 +119,7 @@ def pool_question(dice: Dice, level: int) -> Question:
     return Question(
         f"{intro} What is the output shape?",
         SHAPE,
-        (*answer.value, channels),
+        (channels, *answer.value),
         answer.formula,
         steps,
         problem=problem,

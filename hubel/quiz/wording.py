@@ -46,9 +46,18 @@ def pool_call(
     return f"{name}({', '.join(arguments)})"
 
 
+def channels_first(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """A feature map ``(H, W, C)``, as the calculators take it, in PyTorch's order ``(C, H, W)``,
+    the order every hubel command writes; a vector ``(N,)`` as it is."""
+    if len(shape) != 3:
+        return tuple(shape)
+    height, width, channels = shape
+    return channels, height, width
+
+
 def shape_text(shape: tuple[int, ...]) -> str:
-    """``(32, 32, 3)`` → ``32x32x3`` (height x width x channels, the course's order)."""
-    return format_shape(shape)
+    """A feature map ``(H, W, C)`` written channels first: ``(32, 32, 3)`` → ``3x32x32``."""
+    return format_shape(channels_first(shape))
 
 
 def number_text(value: float) -> str:

@@ -17,7 +17,7 @@ def worksheet_markdown(questions: Sequence[Question], title: str, subtitle: str 
         lines += [subtitle, ""]
     lines += [
         "Whole numbers exactly (9472, 9,472 or 9.472e3); decimals within the tolerance given; "
-        "shapes as H x W x C (28x28x6); multiple choice by letter.",
+        "shapes as C x H x W (6x28x28); multiple choice by letter.",
         "",
         "## Questions",
         "",

@@ -47,12 +47,12 @@ def test_the_shown_answer_has_one_decimal_more_than_the_tolerance_needs():
     assert _question(SHAPE, (28, 28, 6)).shown_answer == "28x28x6"
 
 
-def test_shape_answers_are_exact_and_a_wrong_rank_is_named():
+def test_shape_answers_are_exact_and_a_wrong_rank_is_asked_again():
     question = _question(SHAPE, (28, 28, 6))
     assert question.check("(28, 28, 6)").correct
     assert not question.check("28x28x16").correct
-    verdict = question.check("28x28")
-    assert not verdict.correct and "3 dimensions" in verdict.note
+    with pytest.raises(UnreadableAnswer, match="'28x28' has 2 dimensions, the answer has 3"):
+        question.check("28x28")
 
 
 def test_choice_answers_by_letter():

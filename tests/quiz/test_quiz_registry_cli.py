@@ -41,7 +41,12 @@ def test_a_session_does_not_repeat_a_question():
 @pytest.mark.parametrize(
     "arguments, error, message",
     [
-        (dict(count=0), ValueError, "count: expected a positive whole number, got 0"),
+        (dict(count=0), ValueError, "count: expected a whole number from 1 to 500, got 0"),
+        (
+            dict(count=10**9),
+            ValueError,
+            "count: expected a whole number from 1 to 500, got 1000000000",
+        ),
         (dict(count=2, topics=["nosuch"]), ValueError, "unknown 'nosuch'; choose from output-size"),
         (dict(count=2, difficulty="insane"), ValueError, "difficulty: expected one of easy"),
         (dict(count=2, seed="1"), TypeError, "seed: expected a whole number"),
@@ -112,11 +117,14 @@ def test_cli_topics_may_be_listed_comma_separated_or_repeated(capsys):
             ["--topic", "nosuch"],
             "argument --topic: unknown 'nosuch'; choose from output-size, params",
         ),
-        (["--count", "0"], "argument --count: expected a whole number of questions >= 1, got '0'"),
-        (["--count", "many"], "argument --count: expected a whole number of questions >= 1"),
+        (["--count", "0"], "argument --count: expected a whole number of questions from 1 to 500"),
+        (["--count", "many"], "argument --count: expected a whole number of questions from 1"),
+        (["--count", "1000000000"], "questions from 1 to 500, got '1000000000'"),
+        (["--print", "100000"], "argument --print: expected a whole number of questions from 1"),
         (["--seed", "-1"], "argument --seed: expected a whole number >= 0, got '-1'"),
         (["--difficulty", "insane"], "argument --difficulty: invalid choice: 'insane'"),
-        (["--print", "0"], "argument --print: expected a whole number of questions >= 1"),
+        (["--print", "0"], "argument --print: expected a whole number of questions from 1"),
+        (["--print", "2", "--output", "/nonexistent/dir/s.md"], "folder /nonexistent does not"),
         (["--print", "2", "--format", "pdf"], "argument --format: PDF is not supported"),
         (["--format", "md", "--output", "x.md"], "argument --output: only with --print N"),
         (["--count", "2", "--print", "2"], "not allowed with argument"),
@@ -156,3 +164,15 @@ def test_cli_list_shows_every_topic_with_its_title(capsys):
     assert code == 0
     for name, topic in TOPICS.items():
         assert name in out and topic.title in out
+
+
+def test_cli_print_output_into_an_existing_folder_is_refused_before_any_work(capsys, tmp_path):
+    code, _, err = _run_cli(capsys, "--print", "2", "--output", str(tmp_path))
+    assert code == 2 and f"--output: {tmp_path} is a folder" in err
+
+
+def test_cli_count_bound_is_stated_in_the_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["quiz", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "questions to ask, 1 to 500" in help_text and "(1 to 500)" in help_text

@@ -82,6 +82,21 @@ def test_malformed_answers_are_explained_and_asked_again_without_counting():
     assert score.total_right == 1
 
 
+def test_a_shape_with_too_few_dimensions_is_asked_again_not_marked_wrong():
+    questions = [_questions()[2]]
+    score, text = _run("6x6\n28x28x6\n", questions)
+    assert "'6x6' has 2 dimensions, the answer has 3" in text and "Try again" in text
+    assert text.count("answer (a shape, CxHxW)>") == 2
+    assert score.asked == {"output-size": 1} and score.total_right == 1
+
+
+def test_concept_review_points_to_what_hubel_ships():
+    questions = [_questions()[3]]
+    _, text = _run("a\n", questions)
+    review = text.split("Topics to review:")[1]
+    assert "hubel lab" in review and "README" in review and "study guide" not in review
+
+
 def test_a_wrong_letter_is_asked_again():
     questions = [_questions()[3]]
     score, text = _run("e\nb\n", questions)

@@ -63,7 +63,7 @@ def test_every_topic_generates_at_every_level_for_many_seeds(name):
 def test_output_size_questions_match_torch_and_hubel_layers():
     for question in distinct_questions("output-size"):
         p = question.problem
-        height, width, channels = p["input"]
+        channels, height, width = p["input"]
         if p["layer"] == "Conv2d":
             numbers = (p["kernel_size"], p["stride"], p["padding"], p["dilation"])
             reference = torch.nn.Conv2d(channels, p["out_channels"], *numbers, device=META)
@@ -79,7 +79,7 @@ def test_output_size_questions_match_torch_and_hubel_layers():
             ours = getattr(hb.nn, p["layer"])(**numbers)
         _, out_channels, out_height, out_width = torch_shape(reference, 1, channels, height, width)
         assert hubel_spatial(ours, height, width) == (out_height, out_width), question.prompt
-        expected = (out_height, out_width, out_channels) if question.kind == SHAPE else out_width
+        expected = (out_channels, out_height, out_width) if question.kind == SHAPE else out_width
         assert question.answer == expected, question.prompt
 
 
@@ -141,7 +141,7 @@ def test_macs_questions_match_torch_flop_counts_and_hubel_weights():
             )
             assert question.answer == macs, question.prompt
             continue
-        height, width, channels = p["input"]
+        channels, height, width = p["input"]
         numbers = (p["kernel_size"], p["stride"], p["padding"])
         reference = torch.nn.Conv2d(
             channels, p["out_channels"], *numbers, groups=p["groups"], bias=False, device=META
@@ -159,7 +159,7 @@ def test_macs_questions_match_torch_flop_counts_and_hubel_weights():
 def test_separable_questions_match_torch_layers():
     for question in distinct_questions("separable"):
         p = question.problem
-        height, width, channels = p["input"]
+        channels, height, width = p["input"]
         kernel, filters = p["kernel_size"], p["out_channels"]
 
         def conv(c_in, c_out, k, groups=1):
@@ -204,7 +204,7 @@ def _hubel_network(spec: str, channels: int) -> tuple[hb.nn.Sequential, list[int
 def test_network_questions_match_hubel_networks_run_end_to_end():
     for question in distinct_questions("network"):
         p = question.problem
-        height, width, channels = p["input"]
+        channels, height, width = p["input"]
         features, widths = _hubel_network(p["spec"], channels)
         with hb.no_grad():
             feature_map = features(hb.zeros((1, channels, height, width)))
@@ -216,7 +216,7 @@ def test_network_questions_match_hubel_networks_run_end_to_end():
             )
             assert head(feature_map).shape == (1, 10)
         expected = {
-            "shape": (h, w, c),
+            "shape": (c, h, w),
             "features": c * h * w,
             "params": count(features) + count(head),
         }[p["ask"]]
