@@ -163,6 +163,9 @@ export class MlpMode {
         this.network.appendChild(label);
         return label;
       });
+      const caption = el("div", { className: "grad-caption", text: "‖∂L/∂W‖" });
+      caption.style.top = `${height - 26}px`;
+      this.network.appendChild(caption);
       this.grads = sizes.slice(1).map((_, i) => {
         const badge = el("div", { className: "grad", "data-grad-layer": i });
         badge.style.left = `${(columnX(i) + columnX(i + 1) + NODE) / 2}px`;
@@ -193,7 +196,8 @@ export class MlpMode {
     this.grads.forEach((badge, i) => {
       const value = norms[i];
       badge.dataset.value = value ?? "";
-      badge.textContent = value === undefined ? "‖∇W‖ –" : `‖∇W${i + 1}‖ ${formatNumber(value)}`;
+      badge.textContent = value === undefined ? "–" : formatNumber(value);
+      badge.title = `‖∂L/∂W${i + 1}‖ at the last step`;
       badge.classList.toggle("tiny", value !== undefined && largest > 0 && value < largest * 1e-3);
       badge.classList.toggle("huge", value !== undefined && value > 1e3);
     });
