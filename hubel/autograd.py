@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import contextlib
 
+from .backend import get_array_module
+from .errors import ShapeError
+from .tensor import Tensor
+
 _grad_enabled = True
 _op_hooks: dict = {}  # id -> hook(function, inputs, output, options); see register_op_hook
 
@@ -79,22 +83,68 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
-        from .tensor import Tensor
-
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         ctx = Context()
         needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
         record = _grad_enabled and any(needs)
         ctx.needs_input_grad = needs if record else (False,) * len(inputs)
         out = Tensor(cls.forward(ctx, *arrays, **kwargs), requires_grad=record)
+        _share_version_with_base(out, inputs)
         if record:
             out._fn = cls
             out._ctx = ctx
             out._parents = inputs
+            ctx.watched = _watch_saved(ctx, inputs, out)
         if _op_hooks:
             for hook in tuple(_op_hooks.values()):
                 hook(cls, inputs, out, kwargs)
         return out
+
+
+def _memory_owner(array):
+    """The array that owns ``array``'s memory (NumPy collapses chains of views onto it)."""
+    base = getattr(array, "base", None)
+    return array if base is None else base
+
+
+def _share_version_with_base(out: Tensor, inputs) -> None:
+    """A view (reshape, transpose, basic indexing) shares its input's memory, so it shares its
+    version counter: an in-place change through either is seen by both (as in PyTorch)."""
+    if getattr(out.data, "base", None) is None:
+        return
+    owner = out.data.base
+    for x in inputs:
+        if isinstance(x, Tensor) and _memory_owner(x.data) is owner:
+            out._version_counter = x._version_counter
+            return
+
+
+def _watch_saved(ctx, inputs, out) -> tuple:
+    """(counter, version, description) for each input or output whose memory ``forward`` saved:
+    backward refuses to run if any of them was changed in place since."""
+    saved = getattr(ctx, "saved_tensors", ())
+    if not saved:
+        return ()
+    owners = {id(_memory_owner(a)) for a in saved if hasattr(a, "base")}
+    watched = []
+    for role, t in zip(range(-1, len(inputs)), (out, *inputs)):
+        if isinstance(t, Tensor) and id(_memory_owner(t.data)) in owners:
+            what = "output 0" if role < 0 else f"input {role}"
+            counter = t._version_counter
+            watched.append((counter, counter.version, f"{what} ({t.dtype}, shape {t.shape})"))
+    return tuple(watched)
+
+
+def _check_versions(node) -> None:
+    for counter, version, what in node._ctx.watched:
+        if counter.version != version:
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: {what} of {node._fn.__name__}, modified by "
+                f"{counter.last_op}, is at version {counter.version}; expected version "
+                f"{version} instead. Do the in-place change after backward, or use the "
+                f"out-of-place op (e.g. x = x * 2 instead of x.mul_(2))."
+            )
 
 
 class OpHookHandle:
@@ -158,14 +208,36 @@ def _topological_order(root) -> list:
     return order
 
 
-def backward(root, grad, retain_graph: bool = False) -> None:
-    """Backpropagate ``grad`` (d loss / d root) to every leaf that requires a gradient.
+def backward(tensor, grad=None, retain_graph: bool = False) -> None:
+    """Compute d tensor / d leaf for every leaf that requires a gradient, into ``leaf.grad``
+    (``Tensor.backward``).
 
-    Go one node at a time, in reverse topological order, so a node's gradient is complete (summed
-    over every path that uses it) before the chain rule sends it further back.
+    ``grad`` is d loss / d tensor; it may be left out only when ``tensor`` is a scalar (then 1).
     """
-    from .tensor import Tensor
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no grad_fn; did you "
+            "create the inputs with requires_grad=True, or compute it under no_grad()?"
+        )
+    xp = get_array_module(tensor.data)
+    if grad is None:
+        if tensor.data.size != 1:
+            raise ShapeError(
+                f"backward: grad can be implicitly created only for scalar outputs; this "
+                f"tensor has shape {tensor.shape}. Pass grad= of that shape, or reduce first "
+                f"(e.g. loss.sum())"
+            )
+        grad = xp.ones_like(tensor.data)
+    else:
+        grad = grad.data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=tensor.dtype)
+        if grad.shape != tensor.shape:
+            raise ShapeError(f"backward: expected grad of shape {tensor.shape}, got {grad.shape}")
+    _backpropagate(tensor, grad, retain_graph)
 
+
+def _backpropagate(root, grad, retain_graph: bool) -> None:
+    """Go one node at a time, in reverse topological order, so a node's gradient is complete
+    (summed over every path that uses it) before the chain rule sends it further back."""
     if root._fn is None:  # a leaf: its gradient is the given one
         _accumulate_leaf(root, grad.copy())
         return
@@ -184,6 +256,7 @@ def backward(root, grad, retain_graph: bool = False) -> None:
                 "intermediate values were freed by the first backward. Call "
                 ".backward(retain_graph=True) the first time if you need to backward twice."
             )
+        _check_versions(node)
         input_grads = node._fn.backward(ctx, g)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
@@ -217,8 +290,6 @@ def _owned(g, handed: set):
 
 
 def _accumulate_leaf(tensor, g) -> None:
-    from .tensor import Tensor
-
     if tensor.grad is None:
         tensor.grad = Tensor(g)
     else:

@@ -80,6 +80,78 @@ def set_default_dtype(dtype) -> None:
     _default_dtype = dtype
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _widest(dtypes: list) -> np.dtype | None:
+    """The promotion of the dtypes of the highest category among ``dtypes`` (None if empty).
+
+    Only that category counts, as in PyTorch: int32 with float16 is float16, not float64.
+    """
+    if not dtypes:
+        return None
+    top = max(_CATEGORY[d.kind] for d in dtypes)
+    result = None
+    for d in dtypes:
+        if _CATEGORY[d.kind] == top:
+            result = d if result is None else np.promote_types(result, d)
+    return result
+
+
+def _scalar_dtype(value) -> np.dtype:
+    if isinstance(value, bool | np.bool_):
+        return bool_
+    if isinstance(value, int | np.integer):
+        return int64
+    if isinstance(value, complex):
+        return np.dtype(np.complex64 if _default_dtype == float32 else np.complex128)
+    return _default_dtype
+
+
+def result_type(*operands) -> np.dtype:
+    """The dtype of an elementwise op on ``operands`` (arrays, Python numbers): PyTorch's rule.
+
+    Three tiers, from strongest to weakest: arrays with dimensions, 0-d arrays, Python numbers.
+    The dimensioned arrays decide, unless a weaker tier holds a higher category (bool < integer
+    < floating); then that tier decides within its category. A Python float therefore never
+    widens a float32 tensor, and an integer tensor plus 0.5 is the default float (float32), not
+    NumPy's float64.
+    """
+    tiers: tuple[list, list, list] = ([], [], [])
+    for x in operands:
+        dtype = getattr(x, "dtype", None)
+        if dtype is None:
+            tiers[2].append(_scalar_dtype(x))
+        else:
+            tiers[0 if x.ndim else 1].append(np.dtype(dtype))
+    result = None
+    for tier in tiers:
+        candidate = _widest(tier)
+        if candidate is not None and (
+            result is None or _CATEGORY[candidate.kind] > _CATEGORY[result.kind]
+        ):
+            result = candidate
+    return result
+
+
+def float_result_type(*operands) -> np.dtype:
+    """``result_type``, with integer and bool results turned into the default float dtype: the
+    dtype of ``/`` and of floating functions (exp, sqrt, sin, ...) applied to integers."""
+    dtype = result_type(*operands)
+    return dtype if dtype.kind in "fc" else _default_dtype
+
+
+def lowest(dtype) -> float | int:
+    """The smallest value of ``dtype``: -inf for floats, the minimum for integers (what a max
+    pool pads with, so padding never wins and an integer array can hold it)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return -np.inf
+    if dtype.kind == "b":
+        return False
+    return np.iinfo(dtype).min
+
+
 def manual_seed(seed: int) -> np.random.Generator:
     """Reseed the global generator behind ``randn``, initialisers and dropout."""
     global _rng

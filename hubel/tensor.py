@@ -1,6 +1,9 @@
 """``Tensor``: an array plus what autograd needs (``grad``, ``requires_grad``, the op that made it).
 
-Operators and methods only delegate to ``hubel.functional``; the math lives there.
+This file holds the data structure and the factories only. Every method that computes (``+``,
+``exp``, ``sum``, ``reshape``, ``backward``, ...) is a function of ``hubel.functional`` or
+``hubel.autograd``, attached to ``Tensor`` by the one table in ``hubel/tensor_methods.py``: the
+layers above are imported by that table, never from here, so there is no import cycle.
 """
 
 from __future__ import annotations
@@ -9,8 +12,23 @@ import numbers
 
 import numpy as np
 
-from . import autograd
-from .backend import device_of, get_array_module, get_default_dtype, get_rng, to_device
+from .backend import device_of, get_default_dtype, get_rng, to_device
+from .errors import DimError, ShapeError
+
+
+class VersionCounter:
+    """How many times a tensor's memory was changed in place (PyTorch's ``_version``), and by
+    which op last. Views share their base's counter, since they share its memory."""
+
+    __slots__ = ("version", "last_op")
+
+    def __init__(self):
+        self.version = 0
+        self.last_op = None
+
+    def bump(self, op: str) -> None:
+        self.version += 1
+        self.last_op = op
 
 
 class Tensor:
@@ -19,12 +37,24 @@ class Tensor:
     ``data`` is the NumPy (or CuPy) array; ``grad`` is a ``Tensor`` filled by ``backward()`` when
     ``requires_grad`` is set. Tensors made by ops remember their function, saved context and
     inputs (``_fn``, ``_ctx``, ``_parents``); leaves (made by the user) have ``_fn = None``.
+    ``Tensor([1.0, 2.0])`` makes a float tensor from a (nested) list, as ``torch.Tensor``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_fn", "_ctx", "_parents", "_retains_grad")
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "_fn",
+        "_ctx",
+        "_parents",
+        "_retains_grad",
+        "_version_counter",
+    )
     __array_priority__ = 1000  # ``ndarray + Tensor`` defers to ``Tensor.__radd__``
 
     def __init__(self, data, requires_grad: bool = False):
+        if not hasattr(data, "dtype"):
+            data = _float_array_from_sequence(data)
         self.data = data
         self.grad: Tensor | None = None
         self.requires_grad = requires_grad
@@ -32,6 +62,7 @@ class Tensor:
         self._ctx = None
         self._parents = ()
         self._retains_grad = False
+        self._version_counter = VersionCounter()
         if requires_grad and data.dtype.kind != "f":
             raise TypeError(
                 f"requires_grad: only floating-point tensors can require gradients, got dtype "
@@ -60,12 +91,23 @@ class Tensor:
         return self._fn is None
 
     @property
-    def T(self) -> Tensor:
-        return self.permute(*reversed(range(self.ndim)))
+    def grad_fn(self):
+        """The Function that made this tensor (None for a leaf)."""
+        return self._fn
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has had (PyTorch's ``_version``)."""
+        return self._version_counter.version
 
     def size(self, dim: int | None = None):
         """The shape, or the length of one dimension (PyTorch's ``size``)."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        if dim is None:
+            return self.data.shape
+        ndim = max(self.ndim, 1)
+        if not isinstance(dim, numbers.Integral) or not -ndim <= dim < ndim:
+            raise DimError(f"size: expected dim in [{-ndim}, {ndim - 1}], got {dim}")
+        return self.data.shape[dim] if self.ndim else 1
 
     def numel(self) -> int:
         return int(self.data.size)
@@ -73,44 +115,29 @@ class Tensor:
     def dim(self) -> int:
         return self.data.ndim
 
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self.data.dtype.itemsize
+
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
-    # ----------------------------------------------------------------- autograd
-    def backward(self, grad=None, retain_graph: bool = False) -> None:
-        """Compute d self / d leaf for every leaf that requires a gradient, into ``leaf.grad``.
-
-        ``grad`` is d loss / d self; it may be left out only when ``self`` is a scalar (then 1).
-        """
-        if not self.requires_grad:
-            raise RuntimeError(
-                "backward: this tensor does not require grad and has no grad_fn; did you "
-                "create the inputs with requires_grad=True, or compute it under no_grad()?"
-            )
-        if grad is None:
-            if self.data.size != 1:
-                raise ValueError(
-                    f"backward: grad can be implicitly created only for scalar outputs; this "
-                    f"tensor has shape {self.shape}. Pass grad= of that shape, or reduce first "
-                    f"(e.g. loss.sum())"
-                )
-            grad = get_array_module(self.data).ones_like(self.data)
-        else:
-            grad = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=self.dtype)
-            if grad.shape != self.shape:
-                raise ValueError(f"backward: expected grad of shape {self.shape}, got {grad.shape}")
-        autograd.backward(self, grad, retain_graph=retain_graph)
-
+    # ----------------------------------------------------------------- autograd state
     def retain_grad(self) -> Tensor:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
         self._retains_grad = True
         return self
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph."""
-        return Tensor(self.data)
+        """The same data (shared memory and version counter), cut from the graph."""
+        out = Tensor(self.data)
+        out._version_counter = self._version_counter
+        return out
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.data.dtype.kind != "f":
@@ -118,14 +145,19 @@ class Tensor:
         self.requires_grad = requires_grad
         return self
 
-    def zero_(self) -> Tensor:
-        self.data[...] = 0
-        return self
-
     # ----------------------------------------------------------------- conversion
     def numpy(self) -> np.ndarray:
-        """The data as a NumPy array (shared, not copied, on the CPU)."""
-        return self.data if device_of(self.data) == "cpu" else self.data.get()
+        """The data as a NumPy array (shared, not copied, on the CPU).
+
+        For a tensor that requires grad the array is read-only: writing into it would silently
+        change values that backward needs (PyTorch refuses the call; ``t.detach().numpy()``
+        gives the writable array in both libraries).
+        """
+        array = self.data if device_of(self.data) == "cpu" else self.data.get()
+        if self.requires_grad and array.flags.writeable:
+            array = array.view()
+            array.flags.writeable = False
+        return array
 
     def item(self):
         if self.data.size != 1:
@@ -141,28 +173,6 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         array = self.numpy()
         return array if dtype is None else array.astype(dtype, copy=False)
-
-    def to(self, target) -> Tensor:
-        """``to(dtype)`` casts (keeping the graph); ``to("cpu"/"cuda")`` moves the data."""
-        if isinstance(target, str) and target in ("cpu", "cuda", "gpu"):
-            return Tensor(to_device(self.data, target), requires_grad=self.requires_grad)
-        from . import functional as F
-
-        return F.cast(self, np.dtype(target))
-
-    def float(self) -> Tensor:
-        return self.to(np.float32)
-
-    def double(self) -> Tensor:
-        return self.to(np.float64)
-
-    def long(self) -> Tensor:
-        return self.to(np.int64)
-
-    def clone(self) -> Tensor:
-        from . import functional as F
-
-        return F.cast(self, self.dtype, copy=True)
 
     def __repr__(self) -> str:
         array = np.asarray(self.numpy())
@@ -189,12 +199,24 @@ class Tensor:
         return tensor_html(self)
 
     def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"bool: a tensor with {self.data.size} elements is ambiguous; use .any() or .all()"
+            )
         return bool(self.data)
 
     def __float__(self) -> float:
         return float(self.item())
 
     def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError(
+                f"only integer tensors of a single element can be converted to an index, got "
+                f"dtype {self.dtype} and shape {self.shape}"
+            )
         return int(self.item())
 
     def __hash__(self) -> int:
@@ -204,189 +226,42 @@ class Tensor:
         for i in range(len(self)):
             yield self[i]
 
-    # ----------------------------------------------------------------- operators
-    def __add__(self, other):
-        return _F().add(self, other)
 
-    def __radd__(self, other):
-        return _F().add(other, self)
-
-    def __sub__(self, other):
-        return _F().sub(self, other)
-
-    def __rsub__(self, other):
-        return _F().sub(other, self)
-
-    def __mul__(self, other):
-        return _F().mul(self, other)
-
-    def __rmul__(self, other):
-        return _F().mul(other, self)
-
-    def __truediv__(self, other):
-        return _F().div(self, other)
-
-    def __rtruediv__(self, other):
-        return _F().div(other, self)
-
-    def __pow__(self, other):
-        return _F().pow(self, other)
-
-    def __rpow__(self, other):
-        return _F().pow(other, self)
-
-    def __matmul__(self, other):
-        return _F().matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _F().matmul(other, self)
-
-    def __neg__(self):
-        return _F().neg(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return _F().abs(self)
-
-    def __getitem__(self, index):
-        return _F().getitem(self, index)
-
-    # Comparisons give boolean tensors and carry no gradient.
-    def __eq__(self, other):  # type: ignore[override]
-        return Tensor(self.data == _raw(other))
-
-    def __ne__(self, other):  # type: ignore[override]
-        return Tensor(self.data != _raw(other))
-
-    def __lt__(self, other):
-        return Tensor(self.data < _raw(other))
-
-    def __le__(self, other):
-        return Tensor(self.data <= _raw(other))
-
-    def __gt__(self, other):
-        return Tensor(self.data > _raw(other))
-
-    def __ge__(self, other):
-        return Tensor(self.data >= _raw(other))
-
-    # ----------------------------------------------------------------- methods
-    def exp(self):
-        return _F().exp(self)
-
-    def log(self):
-        return _F().log(self)
-
-    def sqrt(self):
-        return _F().sqrt(self)
-
-    def abs(self):
-        return _F().abs(self)
-
-    def tanh(self):
-        return _F().tanh(self)
-
-    def sigmoid(self):
-        return _F().sigmoid(self)
-
-    def relu(self):
-        return _F().relu(self)
-
-    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
-        return _F().clamp(self, min, max)
-
-    clip = clamp
-
-    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        return _F().sum(self, dim, keepdim, axis=axis, keepdims=keepdims)
-
-    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        return _F().mean(self, dim, keepdim, axis=axis, keepdims=keepdims)
-
-    def var(
-        self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None
-    ):
-        return _F().var(
-            self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
+def _float_array_from_sequence(data) -> np.ndarray:
+    """``Tensor([1, 2])``: a (nested) sequence becomes an array of the default float dtype."""
+    if not isinstance(data, list | tuple):
+        raise TypeError(
+            f"Tensor: expected an array or a (nested) list of numbers, got "
+            f"{type(data).__name__}; use hb.tensor({data!r}) for a 0-d tensor or hb.zeros(...) "
+            f"for a shape"
         )
-
-    def std(
-        self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None
-    ):
-        return _F().std(
-            self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
-        )
-
-    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        return _F().max(self, dim, keepdim, axis=axis, keepdims=keepdims)
-
-    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        return _F().min(self, dim, keepdim, axis=axis, keepdims=keepdims)
-
-    def amax(self, dim=None, keepdim=False):
-        return _F().amax(self, dim, keepdim)
-
-    def amin(self, dim=None, keepdim=False):
-        return _F().amin(self, dim, keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        return _F().argmax(self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return _F().argmin(self, dim, keepdim)
-
-    def reshape(self, *shape):
-        return _F().reshape(self, *shape)
-
-    def view(self, *shape):
-        return _F().reshape(self, *shape)
-
-    def transpose(self, dim0: int, dim1: int):
-        return _F().transpose(self, dim0, dim1)
-
-    def permute(self, *dims):
-        return _F().permute(self, *dims)
-
-    def t(self):
-        if self.ndim > 2:
-            raise ValueError(f"t: expected a tensor with at most 2 dimensions, got {self.ndim}")
-        return self.T
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1):
-        return _F().flatten(self, start_dim, end_dim)
-
-    def squeeze(self, dim=None):
-        return _F().squeeze(self, dim)
-
-    def unsqueeze(self, dim: int):
-        return _F().unsqueeze(self, dim)
-
-    def expand(self, *shape):
-        return _F().expand(self, *shape)
-
-    def softmax(self, dim: int = -1):
-        return _F().softmax(self, dim)
-
-    def log_softmax(self, dim: int = -1):
-        return _F().log_softmax(self, dim)
-
-
-def _F():
-    # Deferred import: functional sits above tensor in the layering.
-    from . import functional
-
-    return functional
-
-
-def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
+    array = np.array(data)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor: expected numbers, got a sequence of dtype {array.dtype}")
+    return array.astype(get_default_dtype())
 
 
 # --------------------------------------------------------------------- factories
 def _as_dtype(dtype):
     return None if dtype is None else np.dtype(dtype)
+
+
+def shape_argument(shape, name: str = "size", allow_unknown: bool = False) -> tuple:
+    """The shape in ``zeros(2, 3)``, ``zeros((2, 3))`` or ``reshape(x, 2, -1)`` as a tuple of ints.
+
+    ``allow_unknown`` admits -1 entries (reshape, expand); otherwise sizes must be >= 0.
+    """
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        shape = tuple(shape[0])
+    for n in shape:
+        if not isinstance(n, numbers.Integral) or isinstance(n, bool):
+            raise TypeError(f"{name}: expected integers, got {tuple(shape)}")
+        if n < (-1 if allow_unknown else 0):
+            raise ShapeError(
+                f"{name}: expected non-negative integers{' or -1' if allow_unknown else ''}, "
+                f"got {tuple(shape)}"
+            )
+    return tuple(int(n) for n in shape)
 
 
 def tensor(data, requires_grad: bool = False, dtype=None, device: str = "cpu") -> Tensor:
@@ -425,68 +300,141 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor(array)
 
 
-def _shape_arg(shape) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], tuple | list):
-        shape = tuple(shape[0])
-    for n in shape:
-        if not isinstance(n, numbers.Integral) or n < 0:
-            raise ValueError(f"size: expected non-negative integers, got {shape}")
-    return tuple(int(n) for n in shape)
-
-
-def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of the given shape (default dtype float32)."""
-    array = np.zeros(_shape_arg(shape), dtype=_as_dtype(dtype) or get_default_dtype())
+    array = np.zeros(shape_argument(size), dtype=_as_dtype(dtype) or get_default_dtype())
     return Tensor(array, requires_grad=requires_grad)
 
 
-def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of the given shape (default dtype float32)."""
-    array = np.ones(_shape_arg(shape), dtype=_as_dtype(dtype) or get_default_dtype())
+    array = np.ones(shape_argument(size), dtype=_as_dtype(dtype) or get_default_dtype())
     return Tensor(array, requires_grad=requires_grad)
 
 
-def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    array = np.full(_shape_arg((shape,)), fill_value, dtype=_as_dtype(dtype) or get_default_dtype())
+def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of the given shape, filled with zeros (PyTorch leaves it uninitialised; zeros
+    are never a surprise)."""
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def _fill_dtype(fill_value) -> np.dtype:
+    """``full``'s dtype from its value, as PyTorch: bool, int64 or the default float."""
+    if isinstance(fill_value, bool | np.bool_):
+        return np.dtype(np.bool_)
+    if isinstance(fill_value, numbers.Integral):
+        return np.dtype(np.int64)
+    return get_default_dtype()
+
+
+def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value``; the dtype follows the value (bool,
+    int64 or float32) unless given, as ``torch.full``."""
+    dtype = _as_dtype(dtype) or _fill_dtype(fill_value)
+    array = np.full(shape_argument((size,)), fill_value, dtype=dtype)
     return Tensor(array, requires_grad=requires_grad)
+
+
+def _like(t, dtype) -> np.dtype:
+    if not isinstance(t, Tensor):
+        raise TypeError(f"expected a Tensor to copy the shape of, got {type(t).__name__}")
+    return _as_dtype(dtype) or t.dtype
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros_like(_raw(t), dtype=_as_dtype(dtype)), requires_grad=requires_grad)
+    """Zeros of ``t``'s shape (and dtype unless given)."""
+    return Tensor(np.zeros(t.shape, dtype=_like(t, dtype)), requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones_like(_raw(t), dtype=_as_dtype(dtype)), requires_grad=requires_grad)
+    """Ones of ``t``'s shape (and dtype unless given)."""
+    return Tensor(np.ones(t.shape, dtype=_like(t, dtype)), requires_grad=requires_grad)
 
 
-def randn(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
+empty_like = zeros_like
+
+
+def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` in ``t``'s shape and dtype (unless given), as ``torch.full_like``."""
+    array = np.full(t.shape, fill_value, dtype=_like(t, dtype))
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the global generator (``hb.manual_seed``)."""
     dtype = _as_dtype(dtype) or get_default_dtype()
-    array = get_rng().standard_normal(_shape_arg(shape)).astype(dtype)
+    array = get_rng().standard_normal(shape_argument(size)).astype(dtype)
     return Tensor(array, requires_grad=requires_grad)
 
 
-def rand(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
+def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) from the global generator."""
     dtype = _as_dtype(dtype) or get_default_dtype()
-    array = get_rng().random(_shape_arg(shape)).astype(dtype)
+    array = get_rng().random(shape_argument(size)).astype(dtype)
     return Tensor(array, requires_grad=requires_grad)
 
 
-def randint(low: int, high: int, size, dtype=np.int64) -> Tensor:
-    """Integers in [low, high) from the global generator."""
-    return Tensor(get_rng().integers(low, high, size=_shape_arg((size,))).astype(dtype))
+def randn_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples in ``t``'s shape and dtype."""
+    return randn(*t.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Uniform [0, 1) samples in ``t``'s shape and dtype."""
+    return rand(*t.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
+
+
+def randint(low: int, high=None, size=None, dtype=np.int64) -> Tensor:
+    """Integers in [low, high) from the global generator; ``randint(high, size)`` starts at 0,
+    as ``torch.randint``."""
+    if size is None:
+        if high is None:
+            raise TypeError("randint: expected (low, high, size) or (high, size), got neither size")
+        low, high, size = 0, low, high
+    if high <= low:
+        raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
+    return Tensor(get_rng().integers(low, high, size=shape_argument((size,))).astype(dtype))
+
+
+def _range_dtype(values, dtype) -> np.dtype:
+    """int64 when every bound is an integer, else the default float; ``dtype`` wins."""
+    if dtype is not None:
+        return np.dtype(dtype)
+    if all(isinstance(v, numbers.Integral) for v in values):
+        return np.dtype(np.int64)
+    return get_default_dtype()
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
-    """``arange(5)`` = [0, 1, 2, 3, 4]; int64 for integer arguments, else float32."""
+    """``arange(5)`` = [0, 1, 2, 3, 4]; [start, end) in steps of ``step``; int64 for integer
+    arguments, else float32, as ``torch.arange``."""
     if end is None:
         start, end = 0, start
-    array = np.arange(start, end, step)
-    if dtype is not None:
-        array = array.astype(np.dtype(dtype))
-    elif array.dtype.kind == "f":
-        array = array.astype(get_default_dtype())
-    else:
-        array = array.astype(np.int64)
+    if step == 0:
+        raise ValueError("arange: step must be nonzero, got 0")
+    if (end - start) * step < 0:
+        raise ValueError(
+            f"arange: upper bound and step sign are inconsistent: start={start}, end={end}, "
+            f"step={step}"
+        )
+    dtype = _range_dtype((start, end, step), dtype)
+    count = int(np.ceil((end - start) / step))
+    # NOTE: start + i * step (as torch), not NumPy's accumulated sum, keeps every value exact.
+    array = (start + np.arange(count, dtype=np.float64) * step).astype(dtype)
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (float32 unless
+    ``dtype``), as ``torch.linspace``."""
+    if not isinstance(steps, numbers.Integral) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative integer, got {steps!r}")
+    dtype = _as_dtype(dtype) or get_default_dtype()
+    return Tensor(np.linspace(start, end, int(steps)).astype(dtype), requires_grad=requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix (m = n by default), as ``torch.eye``."""
+    rows, cols = shape_argument((n, n if m is None else m), "eye")
+    array = np.eye(rows, cols, dtype=_as_dtype(dtype) or get_default_dtype())
     return Tensor(array, requires_grad=requires_grad)

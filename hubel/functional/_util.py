@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from ..errors import DimError
 from ..tensor import Tensor
 
 
@@ -27,21 +28,34 @@ def operand(x, like: Tensor | None = None):
 
 
 def normalize_dims(dim, ndim: int, name: str = "dim"):
-    """``None`` → None (all axes); an int or ints → a sorted tuple of axes in range."""
+    """``None`` → None (all axes); an int or ints → a sorted tuple of axes in range.
+
+    A 0-d tensor accepts dim 0 and -1 (as PyTorch) and has no axes to reduce: ``()``.
+    """
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
     out = []
     for d in dims:
-        if not isinstance(d, numbers.Integral) or not -max(ndim, 1) <= d < max(ndim, 1):
-            raise ValueError(
+        if not isinstance(d, numbers.Integral):
+            raise TypeError(f"{name}: expected integers, got {dim!r}")
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise DimError(
                 f"{name}: expected an axis in [{-max(ndim, 1)}, {max(ndim, 1) - 1}] for a "
                 f"{ndim}-d tensor, got {dim}"
             )
         out.append(int(d) % max(ndim, 1))
     if len(set(out)) != len(out):
         raise ValueError(f"{name}: axes must be distinct, got {dim}")
-    return tuple(sorted(out))
+    return tuple(sorted(out)) if ndim else ()
+
+
+def normalize_dim(dim, ndim: int, name: str = "dim") -> int:
+    """One axis in range (negative counts from the end) as a non-negative int."""
+    axes = normalize_dims(dim, max(ndim, 1), name)
+    if len(axes) != 1:
+        raise TypeError(f"{name}: expected one integer, got {dim!r}")
+    return axes[0]
 
 
 def pick_axis(dim, axis, keepdim, keepdims):

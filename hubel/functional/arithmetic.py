@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from ..backend import get_array_module
+from ..backend import float_result_type, get_array_module, result_type
+from ..errors import ShapeError
 from ..tensor import Tensor
 from ._util import operand
 
@@ -82,8 +83,70 @@ class Neg(Function):
         return -grad
 
 
+class FloorDivide(Function):
+    """y = floor(a / b);  a step function: dy/da = dy/db = 0 (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return get_array_module(a, b).floor_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = get_array_module(grad)
+        return xp.zeros_like(grad), xp.zeros_like(grad)
+
+
+class TruncDivide(Function):
+    """y = trunc(a / b) (round toward zero);  dy/da = dy/db = 0."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = get_array_module(a, b)
+        quotient = xp.true_divide(a, b)
+        truncated = xp.trunc(quotient)
+        dtype = xp.result_type(a, b)
+        return truncated if dtype.kind == "f" else truncated.astype(dtype)
+
+    backward = FloorDivide.backward
+
+
+class Remainder(Function):
+    """y = a - floor(a / b) * b;  dy/da = 1, dy/db = -floor(a / b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return get_array_module(a, b).remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_b = ctx.needs_input_grad[1]
+        return grad, (-grad * get_array_module(grad).floor_divide(a, b) if need_b else None)
+
+
+class Fmod(Function):
+    """y = a - trunc(a / b) * b;  dy/da = 1, dy/db = -trunc(a / b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return get_array_module(a, b).fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        xp = get_array_module(grad)
+        need_b = ctx.needs_input_grad[1]
+        return grad, (-grad * xp.trunc(a / b) if need_b else None)
+
+
 class Pow(Function):
-    """y = a ** b;  dy/da = b * a**(b-1),  dy/db = a**b * log(a)."""
+    """y = a ** b;  dy/da = b * a**(b-1),  dy/db = a**b * log(a).
+
+    NOTE: at a = 0 the formulas give 0 * inf: dy/da is taken as 0 where b = 0 (a**0 is the
+    constant 1) and dy/db as 0 where a = 0 and b >= 0 (0**b is constant there), as PyTorch.
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -94,9 +157,16 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b, y = ctx.saved_tensors
+        xp = get_array_module(a, b)
         need_a, need_b = ctx.needs_input_grad
-        grad_a = grad * b * a ** (b - 1) if need_a else None
-        grad_b = grad * y * get_array_module(a).log(a) if need_b else None
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need_a:
+                local = b * a ** (b - 1)
+                grad_a = grad * xp.where(b == 0, xp.zeros((), local.dtype), local)
+            if need_b:
+                local = y * xp.log(a)
+                grad_b = grad * xp.where((a == 0) & (b >= 0), xp.zeros((), local.dtype), local)
         return grad_a, grad_b
 
 
@@ -264,24 +334,62 @@ class Cast(Function):
 
 
 # ------------------------------------------------------------------------ public functions
-def _binary(fn, a, b):
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def promote(x, dtype, like: Tensor):
+    """``x`` as an operand of ``dtype``: a tensor is cast (keeping its graph), a Python number
+    stays a number (NumPy's weak scalars then keep ``dtype``)."""
+    x = operand(x, like)
+    if isinstance(x, Tensor) and x.dtype != dtype:
+        return cast(x, dtype)
+    return x
+
+
+def broadcast_error(name: str, *operands) -> ShapeError | None:
+    """The error PyTorch raises when ``operands`` (tensors, arrays, numbers or shapes) do not
+    broadcast, or None when they do."""
+    shapes = [x if isinstance(x, tuple) else getattr(_raw(x), "shape", ()) for x in operands]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return ShapeError(
+            f"{name}: the shapes {' and '.join(str(tuple(s)) for s in shapes)} do not broadcast "
+            f"(each dimension, aligned from the right, must be equal or 1)"
+        )
+    return None
+
+
+def _binary(fn, a, b, floating: bool = False):
+    """Apply the binary Function ``fn`` after PyTorch's type promotion (``floating``: integer
+    results become the default float, as for ``/``)."""
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
+    name = fn.__name__.lower()
     if like is None:
         raise TypeError(
-            f"{fn.__name__.lower()}: expected at least one Tensor, got {type(a).__name__} and "
-            f"{type(b).__name__}"
+            f"{name}: expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}"
         )
-    return fn.apply(operand(a, like), operand(b, like))
+    a, b = operand(a, like), operand(b, like)
+    dtype = (float_result_type if floating else result_type)(_raw(a), _raw(b))
+    a, b = promote(a, dtype, like), promote(b, dtype, like)
+    try:
+        return fn.apply(a, b)
+    except ValueError:
+        error = broadcast_error(name, a, b)
+        if error is None:
+            raise
+        raise error from None
 
 
-def add(a, b) -> Tensor:
-    """a + b with broadcasting."""
-    return _binary(Add, a, b)
+def add(a, b, *, alpha=1) -> Tensor:
+    """a + alpha * b with broadcasting."""
+    return _binary(Add, a, b if alpha == 1 else b * alpha)
 
 
-def sub(a, b) -> Tensor:
-    """a - b with broadcasting."""
-    return _binary(Sub, a, b)
+def sub(a, b, *, alpha=1) -> Tensor:
+    """a - alpha * b with broadcasting."""
+    return _binary(Sub, a, b if alpha == 1 else b * alpha)
 
 
 def mul(a, b) -> Tensor:
@@ -289,9 +397,37 @@ def mul(a, b) -> Tensor:
     return _binary(Mul, a, b)
 
 
-def div(a, b) -> Tensor:
-    """a / b elementwise with broadcasting."""
-    return _binary(Div, a, b)
+def div(a, b, *, rounding_mode: str | None = None) -> Tensor:
+    """a / b elementwise with broadcasting; integers divide to the default float dtype.
+
+    ``rounding_mode="trunc"`` rounds toward zero, ``"floor"`` down (then integers stay
+    integers); both have zero gradient, as in PyTorch.
+    """
+    if rounding_mode is None:
+        return _binary(Div, a, b, floating=True)
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(
+            f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+        )
+    return _binary(FloorDivide if rounding_mode == "floor" else TruncDivide, a, b)
+
+
+true_divide = divide = div
+
+
+def floor_divide(a, b) -> Tensor:
+    """floor(a / b) elementwise (Python's ``//``); zero gradient."""
+    return _binary(FloorDivide, a, b)
+
+
+def remainder(a, b) -> Tensor:
+    """a - floor(a / b) * b (Python's ``%``: the sign of the divisor)."""
+    return _binary(Remainder, a, b)
+
+
+def fmod(a, b) -> Tensor:
+    """a - trunc(a / b) * b (C's fmod: the sign of the dividend)."""
+    return _binary(Fmod, a, b)
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
@@ -300,58 +436,122 @@ def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
 
 
 def neg(x: Tensor) -> Tensor:
+    """-x."""
     return Neg.apply(x)
 
 
+negative = neg
+
+
+def _matrix_shapes_error(name: str, a: Tensor, b: Tensor) -> ShapeError:
+    return ShapeError(
+        f"{name}: inner dimensions must agree: A is {a.shape}, B is {b.shape} "
+        f"({a.shape[-1]} != {b.shape[0 if b.ndim == 1 else -2]})"
+    )
+
+
 def matmul(a, b) -> Tensor:
-    """Matrix product with NumPy's rules: 1-D operands are promoted to rows/columns and the
-    added axis is dropped again; leading axes broadcast as batch axes."""
+    """Matrix product with PyTorch's (and NumPy's) rules: 1-D operands are promoted to
+    rows/columns and the added axis is dropped again; leading axes broadcast as batch axes."""
     like = a if isinstance(a, Tensor) else b
     a, b = operand(a, like), operand(b, like)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(
+        raise ShapeError(
             f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}"
         )
     if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
-        raise ValueError(
-            f"matmul: inner dimensions must agree: A is {a.shape}, B is {b.shape} "
-            f"({a.shape[-1]} != {b.shape[0 if b.ndim == 1 else -2]})"
-        )
+        raise _matrix_shapes_error("matmul", a, b)
+    dtype = result_type(a.data, b.data)
+    a, b = promote(a, dtype, like), promote(b, dtype, like)
     if a.ndim == 1 and b.ndim == 1:
         return MatMul.apply(a.reshape(1, -1), b.reshape(-1, 1)).reshape(())
     if a.ndim == 1:
         return MatMul.apply(a.reshape(1, -1), b).squeeze(-2)
     if b.ndim == 1:
         return MatMul.apply(a, b.reshape(-1, 1)).squeeze(-1)
+    error = broadcast_error("matmul (batch dimensions)", a.shape[:-2], b.shape[:-2])
+    if error is not None:
+        raise error
     return MatMul.apply(a, b)
 
 
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    """The product of two matrices (n, m) @ (m, p) -> (n, p); no broadcasting."""
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor) or a.ndim != 2 or b.ndim != 2:
+        raise ShapeError(
+            f"mm: expected two 2-D tensors, got shapes {getattr(a, 'shape', type(a).__name__)} "
+            f"and {getattr(b, 'shape', type(b).__name__)}"
+        )
+    return matmul(a, b)
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    """Batched matrix product (B, n, m) @ (B, m, p) -> (B, n, p); no broadcasting."""
+    if (
+        not isinstance(a, Tensor)
+        or not isinstance(b, Tensor)
+        or a.ndim != 3
+        or b.ndim != 3
+        or a.shape[0] != b.shape[0]
+    ):
+        raise ShapeError(
+            f"bmm: expected two 3-D tensors with the same batch size, got shapes "
+            f"{getattr(a, 'shape', type(a).__name__)} and {getattr(b, 'shape', type(b).__name__)}"
+        )
+    return matmul(a, b)
+
+
+def floating(x: Tensor) -> Tensor:
+    """x itself if it is floating, else x converted to the default float dtype: the input of a
+    floating function (exp, sqrt, sin, ...) applied to integers, as PyTorch."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"expected a Tensor, got {type(x).__name__}")
+    return x if x.dtype.kind == "f" else cast(x, float_result_type(x.data))
+
+
 def exp(x: Tensor) -> Tensor:
-    return Exp.apply(x)
+    """e**x elementwise."""
+    return Exp.apply(floating(x))
 
 
 def log(x: Tensor) -> Tensor:
-    return Log.apply(x)
+    """The natural logarithm elementwise."""
+    return Log.apply(floating(x))
 
 
 def sqrt(x: Tensor) -> Tensor:
-    return Sqrt.apply(x)
+    """The square root elementwise."""
+    return Sqrt.apply(floating(x))
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
+    """|x| elementwise (gradient sign(x), 0 at 0)."""
     return Abs.apply(x)
 
 
+absolute = abs
+
+
 def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
-    """Limit x to [min, max] (either bound may be None)."""
+    """Limit x to [min, max] (either bound may be None); a float bound makes an integer
+    tensor float, as PyTorch."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min= and max= must be given, got neither")
-    if min is not None and max is not None and min > max:
-        raise ValueError(f"clamp: expected min <= max, got min={min}, max={max}")
-    return Clamp.apply(x, min, max)
+    dtype = result_type(x.data, *(v for v in (min, max) if v is not None))
+    return Clamp.apply(promote(x, dtype, x), min, max)
 
 
 clip = clamp
+
+
+def clamp_min(x: Tensor, min) -> Tensor:  # noqa: A002 - PyTorch's name
+    """max(x, min) elementwise."""
+    return clamp(x, min=min)
+
+
+def clamp_max(x: Tensor, max) -> Tensor:  # noqa: A002 - PyTorch's name
+    """min(x, max) elementwise."""
+    return clamp(x, max=max)
 
 
 def maximum(a, b) -> Tensor:
@@ -364,16 +564,27 @@ def minimum(a, b) -> Tensor:
     return _binary(Minimum, a, b)
 
 
-def where(condition, a, b) -> Tensor:
-    """Pick a where condition holds, else b (broadcasting all three)."""
+def where(condition, a=None, b=None):
+    """Pick a where condition holds, else b (broadcasting all three; PyTorch's promotion).
+
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``: the indices per axis.
+    """
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: expected a boolean condition, got dtype {cond.dtype}")
+    if a is None and b is None:
+        return tuple(Tensor(i.astype(np.int64)) for i in get_array_module(cond).nonzero(cond))
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
     if like is None:
         a = Tensor(np.asarray(a))
         like = a
-    return Where.apply(cond, operand(a, like), operand(b, like))
+    a, b = operand(a, like), operand(b, like)
+    dtype = result_type(_raw(a), _raw(b))
+    a, b = promote(a, dtype, like), promote(b, dtype, like)
+    error = broadcast_error("where", cond, a, b)
+    if error is not None:
+        raise error
+    return Where.apply(cond, a, b)
 
 
 def cast(x: Tensor, dtype, copy: bool = False) -> Tensor:

@@ -3,13 +3,15 @@ the axes it collapsed."""
 
 from __future__ import annotations
 
-import builtins
+import warnings
 from collections import namedtuple
+
+import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
-from ._util import normalize_dims, pick_axis
+from ._util import normalize_dim, normalize_dims, pick_axis
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -61,21 +63,32 @@ class Var(Function):
     """y = sum_i (x_i - m)**2 / (n - correction);  dy/dx_i = 2 (x_i - m) / (n - correction).
 
     (The m's own dependence on x drops out because sum_i (x_i - m) = 0.)
+
+    NOTE: with n - correction <= 0 there is no estimate: the result and its gradient are NaN
+    (with a warning, as PyTorch), never a division error.
     """
 
     @staticmethod
     def forward(ctx, x, axes=None, keepdims=False, correction=1):
         centered = x - x.mean(axis=axes, keepdims=True)
-        ctx.denominator = builtins.max(_count(x.shape, axes) - correction, 0)
+        denominator = _count(x.shape, axes) - correction
+        if denominator <= 0:
+            warnings.warn(
+                "var(): degrees of freedom is <= 0 (n - correction = "
+                f"{denominator}); the result is nan",
+                UserWarning,
+                stacklevel=4,
+            )
+        ctx.scale = 1 / denominator if denominator > 0 else np.nan
         ctx.save_for_backward(centered)
         ctx.axes, ctx.keepdims = axes, keepdims
-        return (centered * centered).sum(axis=axes, keepdims=keepdims) / ctx.denominator
+        return (centered * centered).sum(axis=axes, keepdims=keepdims) * ctx.scale
 
     @staticmethod
     def backward(ctx, grad):
         (centered,) = ctx.saved_tensors
         grad = _expand(grad, ctx.axes, ctx.keepdims, centered.shape)
-        return grad * centered * (2 / ctx.denominator)
+        return grad * centered * (2 * ctx.scale)
 
 
 class Amax(Function):
@@ -114,6 +127,67 @@ class MaxAlongDim(Function):
         values = grad if grad.ndim == out.ndim else xp.expand_dims(grad, ctx.axis)
         xp.put_along_axis(out, index, values, ctx.axis)
         return out
+
+
+class LogSumExp(Function):
+    """y = log sum_i e**x_i, computed as m + log sum_i e**(x_i - m) with m = max x (no
+    overflow);  dy/dx_i = e**(x_i - y) = softmax(x)_i."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdims):
+        xp = get_array_module(x)
+        peak = x.max(axis=axes, keepdims=True)
+        peak = xp.where(xp.isfinite(peak), peak, xp.zeros((), x.dtype))  # all -inf: no shift
+        y = xp.log(xp.exp(x - peak).sum(axis=axes, keepdims=True)) + peak
+        ctx.save_for_backward(x, y)
+        ctx.axes, ctx.keepdims = axes, keepdims
+        return y if keepdims else y.squeeze(axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        grad = _expand(grad, ctx.axes, ctx.keepdims, x.shape)
+        return grad * get_array_module(x).exp(x - y)
+
+
+class Prod(Function):
+    """y = prod_i x_i along one axis;  dy/dx_i = prod_{j != i} x_j, taken as the product of
+    the x before i and the x after i (exact where some x are 0, unlike y / x_i)."""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        ctx.save_for_backward(x)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return x.prod(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        xp = get_array_module(x)
+        moved = xp.moveaxis(x, ctx.axis, -1)
+        ones = xp.ones(moved.shape[:-1] + (1,), dtype=x.dtype)
+        before = xp.cumprod(xp.concatenate([ones, moved[..., :-1]], axis=-1), axis=-1)
+        after = xp.flip(
+            xp.cumprod(xp.concatenate([ones, xp.flip(moved, -1)[..., :-1]], axis=-1), axis=-1),
+            -1,
+        )
+        others = xp.moveaxis(before * after, -1, ctx.axis)
+        return _expand(grad, (ctx.axis,), ctx.keepdims, x.shape) * others
+
+
+class CumSum(Function):
+    """y_i = sum_{j <= i} x_j along ``axis``;  dL/dx_j = sum_{i >= j} g_i (a reversed
+    cumulative sum of the gradient)."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        return get_array_module(x).cumsum(x, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = get_array_module(grad)
+        return xp.flip(xp.cumsum(xp.flip(grad, ctx.axis), axis=ctx.axis), ctx.axis)
 
 
 # ------------------------------------------------------------------------ public functions
@@ -163,7 +237,9 @@ def amin(x: Tensor, dim=None, keepdim=False) -> Tensor:
 def _extreme(x, dim, keepdim, largest):
     if dim is None:
         return Amax.apply(x, None, False, largest)
-    (axis,) = normalize_dims(dim, x.ndim)
+    axis = normalize_dim(dim, x.ndim)
+    if x.ndim == 0:  # one element: it is the extreme, at index 0
+        return MaxResult(Amax.apply(x, (), False, largest), Tensor(np.zeros((), np.int64)))
     xp = get_array_module(x.data)
     indices = (xp.argmax if largest else xp.argmin)(x.data, axis=axis)
     values = MaxAlongDim.apply(x, indices, axis, keepdim)
@@ -188,9 +264,10 @@ def min(x: Tensor, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noq
 def _arg_extreme(x: Tensor, dim, keepdim, name: str) -> Tensor:
     xp = get_array_module(x.data)
     find = getattr(xp, name)
-    if dim is None:
+    if dim is None or x.ndim == 0:
+        normalize_dims(dim, x.ndim)
         return Tensor(xp.asarray(find(x.data), dtype="int64"))
-    (axis,) = normalize_dims(dim, x.ndim)
+    axis = normalize_dim(dim, x.ndim)
     return Tensor(find(x.data, axis=axis, keepdims=keepdim).astype("int64", copy=False))
 
 
@@ -202,3 +279,24 @@ def argmax(x: Tensor, dim=None, keepdim=False) -> Tensor:
 def argmin(x: Tensor, dim=None, keepdim=False) -> Tensor:
     """Index of the smallest value (over the flattened tensor when ``dim`` is None)."""
     return _arg_extreme(x, dim, keepdim, "argmin")
+
+
+def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) over ``dim``, without overflow (as ``torch.logsumexp``)."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"logsumexp: expected a floating tensor, got dtype {x.dtype}")
+    return LogSumExp.apply(x, normalize_dims(dim, x.ndim, "logsumexp"), bool(keepdim))
+
+
+def prod(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """The product of all elements, or along one ``dim``; integers give int64 (as PyTorch)."""
+    if dim is None:
+        return Prod.apply(x.reshape(-1), 0, False) if x.ndim else x
+    axis = normalize_dim(dim, x.ndim, "prod")
+    return Prod.apply(x, axis, bool(keepdim)) if x.ndim else x
+
+
+def cumsum(x: Tensor, dim: int) -> Tensor:
+    """Running sums along ``dim``: y_i = x_0 + ... + x_i (integers give int64)."""
+    axis = normalize_dim(dim, x.ndim, "cumsum")
+    return CumSum.apply(x, axis) if x.ndim else x

@@ -9,8 +9,9 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module
-from ..tensor import Tensor
-from ._util import normalize_dims
+from ..errors import ShapeError
+from ..tensor import Tensor, shape_argument
+from ._util import normalize_dim, normalize_dims
 
 
 class Reshape(Function):
@@ -51,30 +52,32 @@ class Expand(Function):
         return grad
 
 
-def _is_basic(index) -> bool:
-    """True for slices, ints, None and Ellipsis only: then x[index] picks each element once."""
-    items = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(i, slice | numbers.Integral) or i is None or i is Ellipsis for i in items)
-
-
 class GetItem(Function):
     """y = x[index];  dL/dx is zero except at the picked places, where it is the upstream
-    gradient, summed where an integer-array index picks the same element more than once."""
+    gradient, summed where an integer-array index picks the same element more than once.
+
+    ``index`` is a pair (basic, advanced): ``x[basic][advanced]`` (see ``torch_index``).
+    """
 
     @staticmethod
     def forward(ctx, x, index):
-        ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
-        return x[index]
+        basic, advanced = index
+        ctx.shape, ctx.index = x.shape, index
+        picked = x[basic]
+        ctx.picked_shape = picked.shape
+        return picked if advanced is None else picked[advanced]
 
     @staticmethod
     def backward(ctx, grad):
         xp = get_array_module(grad)
+        basic, advanced = ctx.index
+        if advanced is not None:
+            picked = xp.zeros(ctx.picked_shape, dtype=grad.dtype)
+            # NOTE: picked[index] += grad would keep only one of repeated indices; add.at sums.
+            xp.add.at(picked, advanced, grad)
+            grad = picked
         out = xp.zeros(ctx.shape, dtype=grad.dtype)
-        if _is_basic(ctx.index):
-            out[ctx.index] = grad
-        else:
-            # NOTE: out[index] += grad would keep only one of repeated indices; add.at sums them.
-            xp.add.at(out, ctx.index, grad)
+        out[basic] = grad
         return out
 
 
@@ -107,21 +110,15 @@ class Stack(Function):
 
 
 # ------------------------------------------------------------------------ public functions
-def _shape_from(shape) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], tuple | list):
-        shape = tuple(shape[0])
-    return tuple(int(n) for n in shape)
-
-
 def reshape(x: Tensor, *shape) -> Tensor:
     """x with a new shape of the same number of elements (one entry may be -1)."""
-    shape = _shape_from(shape)
+    shape = shape_argument(shape, "reshape", allow_unknown=True)
     known = int(np.prod([n for n in shape if n != -1]))
     size = x.data.size
     if shape.count(-1) > 1 or (
         -1 not in shape and known != size or (-1 in shape and (known == 0 or size % known != 0))
     ):
-        raise ValueError(
+        raise ShapeError(
             f"reshape: cannot view a tensor of shape {x.shape} ({size} elements) as {shape}"
         )
     if shape == x.shape:
@@ -134,15 +131,18 @@ view = reshape
 
 def permute(x: Tensor, *dims) -> Tensor:
     """x with its axes in the order ``dims`` (a permutation of 0..ndim-1)."""
-    dims = _shape_from(dims)
-    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
-        raise ValueError(f"permute: expected a permutation of {x.ndim} axes, got {dims}")
-    return Permute.apply(x, tuple(d % x.ndim for d in dims))
+    dims = shape_argument(dims, "permute", allow_unknown=True) if dims else ()
+    if len(dims) != x.ndim:
+        raise ShapeError(f"permute: expected a permutation of {x.ndim} axes, got {dims}")
+    axes = tuple(normalize_dim(d, x.ndim, "permute") for d in dims) if x.ndim else ()
+    if sorted(axes) != list(range(x.ndim)):
+        raise ShapeError(f"permute: expected a permutation of {x.ndim} axes, got {dims}")
+    return Permute.apply(x, axes)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """x with axes ``dim0`` and ``dim1`` swapped."""
-    (a,), (b,) = normalize_dims(dim0, x.ndim), normalize_dims(dim1, x.ndim)
+    a, b = normalize_dim(dim0, x.ndim), normalize_dim(dim1, x.ndim)
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
     return Permute.apply(x, tuple(axes))
@@ -152,9 +152,9 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes ``start_dim``..``end_dim`` (inclusive) into one."""
     if x.ndim == 0:
         return reshape(x, 1)
-    (start,), (end,) = normalize_dims(start_dim, x.ndim), normalize_dims(end_dim, x.ndim)
+    start, end = normalize_dim(start_dim, x.ndim), normalize_dim(end_dim, x.ndim)
     if start > end:
-        raise ValueError(
+        raise ShapeError(
             f"flatten: start_dim ({start_dim}) must not come after end_dim ({end_dim})"
         )
     shape = x.shape[:start] + (-1,) + x.shape[end + 1 :]
@@ -175,26 +175,23 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert an axis of size 1 at ``dim`` (``dim`` may be -1 for the end)."""
-    if not -x.ndim - 1 <= dim <= x.ndim:
-        raise ValueError(f"unsqueeze: expected dim in [{-x.ndim - 1}, {x.ndim}], got {dim}")
-    dim = dim % (x.ndim + 1)
+    dim = normalize_dim(dim, x.ndim + 1, "unsqueeze")
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
 def expand(x: Tensor, *shape) -> Tensor:
     """x broadcast to ``shape`` (-1 keeps a size), without copying."""
-    shape = _shape_from(shape)
+    shape = shape_argument(shape, "expand", allow_unknown=True)
     offset = len(shape) - x.ndim
     shape = tuple(x.shape[i - offset] if n == -1 else n for i, n in enumerate(shape))
-    try:
-        np.broadcast_shapes(x.shape, shape)
-    except ValueError:
-        raise ValueError(f"expand: cannot broadcast shape {x.shape} to {shape}") from None
+    fits = all(n == 1 or n == m for n, m in zip(x.shape, shape[offset:]))
+    if offset < 0 or not fits:
+        raise ShapeError(f"expand: cannot broadcast shape {x.shape} to {shape}")
     return Expand.apply(x, shape)
 
 
-def _index_arrays(index):
-    """Turn tensors inside an index into arrays; check integer/bool dtypes."""
+def _index_items(index) -> tuple:
+    """The index as a tuple, with tensors and lists turned into arrays (integer or bool)."""
     items = index if isinstance(index, tuple) else (index,)
     out = []
     for item in items:
@@ -202,22 +199,53 @@ def _index_arrays(index):
             item = item.data
         if isinstance(item, list):
             item = np.asarray(item)
-        if hasattr(item, "dtype") and item.dtype.kind not in "iub":
-            raise TypeError(
-                f"index: tensors used as indices must be integer or bool, got dtype {item.dtype}"
-            )
+        if hasattr(item, "dtype"):
+            if item.dtype.kind not in "iub":
+                raise IndexError(
+                    f"index: tensors used as indices must be long, int or bool, got dtype "
+                    f"{item.dtype}"
+                )
+            if item.ndim == 0 and item.dtype.kind in "iu":
+                item = int(item)  # a 0-d integer tensor selects, as a Python int does
         out.append(item)
-    return tuple(out) if isinstance(index, tuple) else out[0]
+    return tuple(out)
+
+
+def torch_index(index) -> tuple:
+    """Split an index into (basic, advanced) so that ``x[basic][advanced]`` follows PyTorch.
+
+    PyTorch applies integers as selections first, then the index arrays; NumPy counts an
+    integer next to an array as one more array, which moves the result's axes when a slice
+    separates them: x[0, :, [1, 2]] on (3, 4, 5) is (4, 2) in PyTorch and (2, 4) in NumPy.
+    Doing the integers (with the slices) first and the arrays second gives PyTorch's rule.
+    """
+    items = _index_items(index)
+    arrays = [hasattr(i, "dtype") for i in items]
+    if not any(arrays):
+        return items, None
+    if not any(isinstance(i, numbers.Integral) for i in items):
+        return (), items
+    basic, advanced = [], []
+    for item, is_array in zip(items, arrays):
+        if is_array:  # a boolean mask spans as many axes as it has dimensions
+            basic.extend([slice(None)] * (item.ndim if item.dtype.kind == "b" else 1))
+            advanced.append(item)
+        elif isinstance(item, numbers.Integral):
+            basic.append(item)
+        else:  # slices, None and Ellipsis keep (or make) an axis in the selection
+            basic.append(item)
+            advanced.append(item if item is Ellipsis else slice(None))
+    return tuple(basic), tuple(advanced)
 
 
 def getitem(x: Tensor, index) -> Tensor:
-    """x[index] with slices, ints, None, Ellipsis, integer arrays and boolean masks."""
-    index = _index_arrays(index)
+    """x[index] with slices, ints, None, Ellipsis, integer arrays and boolean masks, with
+    PyTorch's placement of the result's axes."""
+    index = torch_index(index)
     try:
-        x.data[index]
+        return GetItem.apply(x, index)
     except IndexError as error:
         raise IndexError(f"index: {error} (tensor shape {x.shape})") from None
-    return GetItem.apply(x, index)
 
 
 def _check_join(name, tensors, dim, same_shape):
@@ -225,13 +253,13 @@ def _check_join(name, tensors, dim, same_shape):
     if not tensors or not all(isinstance(t, Tensor) for t in tensors):
         raise TypeError(f"{name}: expected a non-empty sequence of Tensors")
     ndim = tensors[0].ndim + (1 if same_shape else 0)
-    (axis,) = normalize_dims(dim, ndim)
+    axis = normalize_dim(dim, ndim)
     first = tensors[0].shape
     for i, t in enumerate(tensors):
         rest = t.shape if same_shape else t.shape[:axis] + t.shape[axis + 1 :]
         want = first if same_shape else first[:axis] + first[axis + 1 :]
         if t.ndim != tensors[0].ndim or rest != want:
-            raise ValueError(
+            raise ShapeError(
                 f"{name}: tensor {i} has shape {t.shape}, incompatible with tensor 0's {first} "
                 + ("(all shapes must match)" if same_shape else f"(all but dim {dim} must match)")
             )
@@ -251,3 +279,95 @@ def stack(tensors, dim: int = 0) -> Tensor:
     """Stack equally shaped tensors along a new axis."""
     tensors, axis = _check_join("stack", tensors, dim, same_shape=True)
     return Stack.apply(*tensors, axis=axis)
+
+
+class Flip(Function):
+    """y = x reversed along ``axes``;  the gradient is reversed back."""
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return get_array_module(x).flip(x, axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return get_array_module(grad).flip(grad, ctx.axes)
+
+
+class Roll(Function):
+    """y = x shifted cyclically by ``shifts`` along ``axes``;  the gradient is shifted back."""
+
+    @staticmethod
+    def forward(ctx, x, shifts, axes):
+        ctx.shifts, ctx.axes = shifts, axes
+        return get_array_module(x).roll(x, shifts, axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        back = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return get_array_module(grad).roll(grad, back, ctx.axes)
+
+
+class Tile(Function):
+    """y = x repeated ``reps`` times along each axis (x's shape padded with leading 1s);
+    dL/dx sums the gradient over the copies."""
+
+    @staticmethod
+    def forward(ctx, x, reps):
+        shape = (1,) * (len(reps) - x.ndim) + x.shape
+        ctx.shape, ctx.x_shape, ctx.reps = shape, x.shape, reps
+        return get_array_module(x).tile(x.reshape(shape), reps)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # Split every axis into (copy, original) and sum over the copies.
+        split = tuple(n for r, size in zip(ctx.reps, ctx.shape) for n in (r, size))
+        copies = tuple(range(0, 2 * len(ctx.reps), 2))
+        return grad.reshape(split).sum(axis=copies).reshape(ctx.x_shape)
+
+
+def t(x: Tensor) -> Tensor:
+    """The transpose of a matrix; a 0-d or 1-D tensor comes back as it is (as ``torch.t``)."""
+    if x.ndim > 2:
+        raise ShapeError(f"t: expected a tensor with at most 2 dimensions, got shape {x.shape}")
+    return x if x.ndim < 2 else transpose(x, 0, 1)
+
+
+def flip(x: Tensor, dims) -> Tensor:
+    """x reversed along ``dims`` (an int or a tuple)."""
+    axes = normalize_dims(dims, x.ndim, "flip")
+    return Flip.apply(x, axes)
+
+
+def roll(x: Tensor, shifts, dims=None) -> Tensor:
+    """x shifted cyclically: an element at i moves to i + shift (mod the axis' length); with
+    ``dims`` None the flattened tensor is rolled and the shape restored, as ``torch.roll``."""
+    if dims is None:
+        return Roll.apply(x.flatten(), int(shifts), 0).reshape(x.shape) if x.ndim else x
+    dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    shifts = (shifts,) if isinstance(shifts, numbers.Integral) else tuple(shifts)
+    if len(shifts) != len(dims):
+        raise ShapeError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+    axes = tuple(normalize_dim(d, x.ndim, "roll") for d in dims)
+    return Roll.apply(x, tuple(int(s) for s in shifts), axes)
+
+
+def tile(x: Tensor, *dims) -> Tensor:
+    """x repeated ``dims[i]`` times along axis i; fewer dims than axes repeat the last ones
+    (as ``torch.tile``)."""
+    reps = shape_argument(dims, "tile")
+    reps = (1,) * (x.ndim - len(reps)) + reps
+    return Tile.apply(x, reps)
+
+
+def repeat(x: Tensor, *sizes) -> Tensor:
+    """``Tensor.repeat``: x repeated ``sizes[i]`` times along axis i; needs at least as many
+    sizes as x has axes (extra ones add leading axes). NumPy's ``repeat`` is
+    ``repeat_interleave``."""
+    reps = shape_argument(sizes, "repeat")
+    if len(reps) < x.ndim:
+        raise ShapeError(
+            f"repeat: number of repeat dims ({len(reps)}) can not be smaller than number of "
+            f"dimensions of tensor ({x.ndim})"
+        )
+    return Tile.apply(x, reps)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import functional as F
 from ..backend import get_default_dtype
+from ..errors import ShapeError
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
@@ -57,7 +58,7 @@ class Linear(Module):
         if not isinstance(x, Tensor):
             raise TypeError(f"{self._name()}: expected a Tensor, got {type(x).__name__}")
         if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(
+            raise ShapeError(
                 f"{self._name()}: expected input of shape (N, {self.in_features}), got "
                 f"{x.shape}" + (" (flatten images first, e.g. nn.Flatten())" if x.ndim > 2 else "")
             )

@@ -104,6 +104,6 @@ def test_index_out_of_range_reports_shape():
         hb.randn(3)[5]
 
 
-def test_float_index_is_refused():
-    with pytest.raises(TypeError, match="indices must be integer or bool, got dtype float32"):
+def test_float_index_is_refused_with_torchs_index_error():
+    with pytest.raises(IndexError, match="indices must be long, int or bool, got dtype float32"):
         hb.randn(3)[hb.tensor([0.0, 1.0])]
