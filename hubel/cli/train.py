@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..training.config import DATASETS, OPTIMIZERS, SCHEDULERS, TrainConfig
+from ..training.config import ACTIVATIONS, DATASETS, INITS, OPTIMIZERS, SCHEDULERS, TrainConfig
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -19,48 +19,148 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+RUN_FOLDER_RULES = """\
+run folders:
+  Every run writes one folder: config.toml, metrics.jsonl, checkpoint.npz, best.npz,
+  weights.npz, summary.json, curves.png, confusion.png. Without --out it is a new
+  runs/DATASET-MODEL-YYYYmmdd-HHMMSS (with -2, -3, ... when runs start in the same second).
+  A folder that already holds a run is refused: continue it with --resume, pick another
+  --out, or pass --overwrite to replace it. Two runs never write to one folder at once.
+
+resuming:
+  --resume RUN_DIR continues from the checkpoint exactly as if never interrupted (Ctrl-C
+  saves one). The run keeps its config.toml: a flag that differs from it is an error, except
+  --data-root (where the data is) and --epochs, which extends or shortens a run with
+  --scheduler none; step and cosine schedules are laid out over the run's length, so their
+  epochs cannot change. config.toml changes only once the checkpoint has loaded, and then
+  describes a run that `hubel train --config RUN_DIR/config.toml` reproduces.
+
+stops:
+  A NaN or infinite loss, validation loss, weight or optimizer state stops the run (exit 1),
+  naming the step and the last good checkpoint kept (every checkpoint written is finite).
+  Ctrl-C saves a checkpoint and exits with 130.
+"""
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "train",
         help="train a model; default: the homework MLP on the bundled digits",
         description="Train a classifier and write a run folder (config, metrics, checkpoint, "
         "weights, summary, plots). Defaults depend on the dataset: digits trains a "
-        "64-128-64-10 MLP for 30 epochs; cifar10 trains the homework's 3072-1024-512-10 MLP "
-        "for 20 epochs. Adam with lr 1e-3 unless told otherwise.",
+        "64-128-64-10 MLP for 30 epochs at batch 64; cifar10 trains the homework's "
+        "3072-1024-512-10 MLP for 20 epochs at batch 128. Adam with lr 1e-3 unless told "
+        "otherwise.",
+        epilog=RUN_FOLDER_RULES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--config", help="a TOML file with any of the options below (flags win)")
-    p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="a TOML file with any of the options below, keys spelled with underscores "
+        "(batch_size = 64); flags given as well win. A run's config.toml repeats that run",
+    )
+    p.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        help="continue the run in RUN_DIR from its checkpoint (see 'resuming' below)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="RUN_DIR",
+        help="the run folder (default: a new runs/DATASET-MODEL-TIMESTAMP)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the run already in --out (its run files are deleted first)",
+    )
     p.add_argument("--dataset", choices=DATASETS, help="digits (bundled, default) or cifar10")
     p.add_argument("--model", help="mlp (default) or a model name from `hubel models`")
-    p.add_argument("--hidden", type=_sizes, help="MLP hidden sizes, e.g. 1024,512")
-    p.add_argument("--activation", choices=["relu", "tanh", "sigmoid", "leaky_relu", "gelu"])
-    p.add_argument("--init", choices=["default", "zeros", "xavier", "kaiming", "small", "large"])
-    p.add_argument("--dropout", type=float, help="drop probability after each hidden layer")
-    p.add_argument("--batchnorm", action="store_true", default=None, help="BatchNorm1d layers")
-    p.add_argument("--optimizer", choices=OPTIMIZERS)
-    p.add_argument("--lr", type=float, help="learning rate (adam 1e-3, sgd 0.05)")
+    p.add_argument(
+        "--hidden",
+        type=_sizes,
+        help="MLP hidden layer sizes, e.g. 1024,512 (default 128,64 for digits, 1024,512 "
+        "for cifar10)",
+    )
+    p.add_argument(
+        "--activation", choices=ACTIVATIONS, help="the MLP's nonlinearity (default relu)"
+    )
+    p.add_argument(
+        "--init",
+        choices=INITS,
+        help="the MLP's weight init: default is PyTorch's U(±1/sqrt(fan_in)); zeros shows "
+        "the symmetry trap; xavier (Glorot, for tanh/sigmoid) and kaiming (He, for ReLU) keep "
+        "the signal's scale through the layers; small N(0, 0.01²) and large N(0, 1) are the "
+        "naive choices whose signal vanishes or explodes",
+    )
+    p.add_argument(
+        "--dropout", type=float, help="drop probability after each hidden layer (default 0)"
+    )
+    p.add_argument(
+        "--batchnorm",
+        action=argparse.BooleanOptionalAction,
+        help="BatchNorm1d after each hidden Linear layer (default off)",
+    )
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help="the optimizer (default adam)")
+    p.add_argument("--lr", type=float, help="learning rate (default adam 1e-3, sgd 0.05)")
     p.add_argument("--momentum", type=float, help="SGD momentum (default 0.9)")
     p.add_argument("--weight-decay", type=float, help="L2 weight decay (default 0)")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--scheduler", choices=SCHEDULERS, help="learning-rate schedule per epoch")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        help="passes over the training set (default 30 for digits, 20 for cifar10)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        help="images per optimizer step (default 64 for digits, 128 for cifar10)",
+    )
+    p.add_argument(
+        "--scheduler",
+        choices=SCHEDULERS,
+        help="learning rate per epoch: none (constant, default), step (x0.1 every third of "
+        "the epochs), cosine (from lr to 0 over the epochs)",
+    )
     p.add_argument("--clip-grad", type=float, help="clip the gradients' global norm to this")
-    p.add_argument("--patience", type=int, help="early stopping after N epochs without progress")
-    p.add_argument("--val-fraction", type=float, help="validation share of the train set (0.1)")
-    p.add_argument("--augment", action="store_true", default=None, help="random crop + flip")
+    p.add_argument(
+        "--patience",
+        type=int,
+        help="stop early after this many epochs without a better validation loss",
+    )
+    p.add_argument(
+        "--val-fraction",
+        type=float,
+        help="share of the training set held out for validation (default 0.1; 0: none)",
+    )
+    p.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        help="random crop (and for cifar10 horizontal flip) of each training image",
+    )
     p.add_argument("--seed", type=int, help="same seed, same result (default 0)")
-    p.add_argument("--data-root", help="where CIFAR-10 is cached (default ~/.cache/hubel)")
-    p.add_argument("--out", help="run folder (default runs/DATASET-MODEL-TIMESTAMP)")
+    p.add_argument(
+        "--data-root",
+        help="where CIFAR-10 is cached (default $HUBEL_DATA, else ~/.cache/hubel); cifar10 "
+        "only: the digits are bundled",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run_train)
 
-    e = subparsers.add_parser("evaluate", help="recompute a run's test metrics from its weights")
+    e = subparsers.add_parser(
+        "evaluate",
+        help="recompute a run's test metrics from its weights",
+        description="Rebuild a run's model from its config.toml, load its saved weights and "
+        "print the test accuracy, the test loss and the accuracy of each class. Reads the "
+        "run folder, writes nothing.",
+    )
     e.add_argument("run_dir", help="a folder written by `hubel train`")
     e.add_argument(
         "--weights",
         choices=["weights", "best"],
         default="weights",
-        help="final weights (default) or the best validation epoch's",
+        help="weights.npz, the final weights (default), or best.npz, the weights of the "
+        "epoch with the best validation loss",
     )
     e.set_defaults(func=run_evaluate)
 
@@ -89,13 +189,17 @@ _FIELDS = (
 )
 
 
+def _given(args) -> dict:
+    """The config fields the user typed (every flag defaults to None)."""
+    return {name: getattr(args, name) for name in _FIELDS if getattr(args, name) is not None}
+
+
 def config_from_args(args) -> TrainConfig:
     from ..training.config import from_toml
 
-    given = {name: getattr(args, name) for name in _FIELDS if getattr(args, name) is not None}
     if args.config:
-        return from_toml(args.config, **given)
-    return TrainConfig(**given)
+        return from_toml(args.config, **_given(args))
+    return TrainConfig(**_given(args))
 
 
 def _print_summary(summary: dict, run_dir) -> None:
@@ -116,14 +220,23 @@ def run_train(args) -> int:
     from ..training.trainer import TrainingDiverged, TrainingInterrupted
 
     progress = False if args.quiet else None
+    if args.resume:
+        for flag, value in (("--out", args.out), ("--config", args.config)):
+            if value is not None:
+                raise ValueError(
+                    f"{flag} cannot be combined with --resume: a resumed run continues in its "
+                    f"own folder with its own config.toml"
+                )
+        if args.overwrite:
+            raise ValueError("--overwrite cannot be combined with --resume")
     try:
         if args.resume:
-            summary = resume_run(args.resume, epochs=args.epochs, progress=progress)
+            summary = resume_run(args.resume, _given(args), progress=progress)
             run_dir = args.resume
         else:
             run = Run(config_from_args(args), args.out, progress=progress)
+            summary = run.fit(overwrite=args.overwrite)
             run_dir = run.run_dir
-            summary = run.fit()
     except (TrainingDiverged, TrainingInterrupted) as stop:
         print(f"stopped: {stop}", file=sys.stderr)
         return 1 if isinstance(stop, TrainingDiverged) else 130

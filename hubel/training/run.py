@@ -5,14 +5,17 @@ Run folder: ``config.toml``, ``metrics.jsonl`` (one JSON object per epoch), ``ch
 (resumable state), ``best.npz`` (weights with the best validation loss), ``weights.npz`` (final
 weights), ``summary.json`` (test accuracy, per-class accuracy, confusion matrix, timings),
 ``curves.png`` and ``confusion.png`` (when matplotlib is installed).
+
+A run folder is a record: a new run never writes into a folder that holds one (unless told to
+overwrite it), default folders are unique even for runs started in the same second, only a
+resume whose checkpoint loaded changes it, and every checkpoint in it is finite.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
-import json
 import time
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -23,40 +26,59 @@ from ..data import CIFAR10, DataLoader, Digits, train_val_split
 from ..data import transforms as T
 from ..models import get_model
 from ..serialization import atomic_write_bytes, load, save
-from .config import DATASETS, TrainConfig, from_toml, to_toml
+from .checkpoint import load_checkpoint
+from .config import DATASETS, LENGTH_DEPENDENT_SCHEDULERS, TrainConfig, from_toml, to_toml
 from .metrics import confusion_matrix, per_class_accuracy
+from .records import write_json
+from .run_folder import (
+    CONFIG_NAME,
+    SUMMARY_NAME,
+    default_run_dir,
+    lock_run_dir,
+    refuse_existing_run,
+    remove_stale_temporaries,
+)
 from .trainer import Trainer, evaluate
+
+# Fields a resumed run may change: how long it trains (see resume_config), where its data is.
+RESUMABLE_FIELDS = ("epochs", "data_root")
 
 # Per-channel statistics of the CIFAR-10 training set (after scaling to [0, 1]).
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 
 
-def build_datasets(config: TrainConfig):
-    """(train, validation or None, test) datasets with the transforms the model needs."""
-    flatten = [T.Flatten()] if config.model == "mlp" else []
+def input_transform(config: TrainConfig) -> T.Transform:
+    """uint8 images to the model's input, kept in image shape ``(N, C, H, W)``: scaled to
+    [0, 1] (and, for CIFAR-10, normalised per channel). The MLP flattens them itself."""
     if config.dataset == "digits":
-        transform = T.Compose([T.ToFloat(Digits.max_value), *flatten])
-        train, test = Digits(True, transform), Digits(False, transform)
+        return T.ToFloat(Digits.max_value)
+    return T.Compose([T.ToFloat(255), T.Normalize(CIFAR10_MEAN, CIFAR10_STD)])
+
+
+def train_augmentation(config: TrainConfig) -> list[T.Transform]:
+    """For --augment: random crop and horizontal flip, on the uint8 images in image shape
+    (the crop pads with black, as torchvision's RandomCrop on a PIL image does)."""
+    if not config.augment:
+        return []
+    if config.dataset == "digits":  # flipping a digit changes its meaning; only shift it
+        return [T.RandomCrop(8, padding=1)]
+    return [T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()]
+
+
+def build_datasets(config: TrainConfig):
+    """(train, validation or None, test) datasets of uint8 images ``(C, H, W)``; the loaders
+    apply :func:`train_augmentation` and :func:`input_transform` a batch at a time."""
+    if config.dataset == "digits":
+        train, test = Digits(train=True), Digits(train=False)
     else:
-        normalize = [T.ToFloat(255), T.Normalize(CIFAR10_MEAN, CIFAR10_STD)]
-        transform = T.Compose([*normalize, *flatten])
-        train = CIFAR10(config.data_root, train=True, transform=transform)
-        test = CIFAR10(config.data_root, train=False, transform=transform)
+        train = CIFAR10(config.data_root, train=True)
+        test = CIFAR10(config.data_root, train=False)
     if config.val_fraction > 0:
         train, val = train_val_split(train, config.val_fraction, seed=config.seed)
     else:
         val = None
     return train, val, test
-
-
-def train_augmentation(config: TrainConfig):
-    """Random crop (padding 4) and horizontal flip on the uint8 batch, for --augment."""
-    if not config.augment:
-        return None
-    if config.dataset == "digits":  # flipping a digit changes its meaning; only shift it
-        return T.RandomCrop(8, padding=1)
-    return T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()])
 
 
 def dataset_info(name: str) -> tuple[tuple, tuple]:
@@ -126,13 +148,59 @@ def model_from_config(config: TrainConfig):
     return build_model(config, image_shape, len(classes))
 
 
-def default_run_dir(config: TrainConfig) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{config.dataset}-{config.model}-{stamp}"
+def resume_config(saved: TrainConfig, changes: dict | None = None) -> TrainConfig:
+    """The config a resumed run continues with: ``saved`` (its ``config.toml``), with the
+    ``changes`` asked for (fields; None means not asked).
+
+    A resumed run keeps its config: a change to any field but ``epochs`` and ``data_root`` is
+    refused (``ValueError`` naming each one); asking for the value the run already has is no
+    change. ``data_root`` says where the data lives, not what the run is. ``epochs`` may extend
+    (or shorten) a run whose learning rate does not depend on the run's length (scheduler
+    ``none``): its ``config.toml`` then describes a run that ``--config`` reproduces. With
+    ``step`` or ``cosine`` the epochs already trained followed the old length's schedule, so no
+    config could describe the result: the change is refused.
+    """
+    saved = saved.resolved()
+    changes = {name: value for name, value in (changes or {}).items() if value is not None}
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise ValueError(f"resume: unknown config fields {unknown}; known: {sorted(known)}")
+    if "hidden" in changes:
+        changes["hidden"] = tuple(changes["hidden"])
+    conflicts = [
+        f"{name} = {value!r} (the run has {getattr(saved, name)!r})"
+        for name, value in changes.items()
+        if name not in RESUMABLE_FIELDS and value != getattr(saved, name)
+    ]
+    if conflicts:
+        raise ValueError(
+            f"resume: a resumed run keeps the config it started with, and these options differ "
+            f"from it: {', '.join(conflicts)}. Drop them to continue the run, or start a new "
+            f"run with them (another --out)"
+        )
+    config = dataclasses.replace(saved, **changes).resolved()
+    if config.epochs != saved.epochs and saved.scheduler in LENGTH_DEPENDENT_SCHEDULERS:
+        raise ValueError(
+            f"epochs: the run's {saved.scheduler!r} learning-rate schedule is laid out over its "
+            f"{saved.epochs} epochs, so the run cannot be changed to {config.epochs}: the epochs "
+            f"trained so far followed the {saved.epochs}-epoch schedule. Start a new run with "
+            f"--epochs {config.epochs} (only scheduler 'none' runs can be extended)"
+        )
+    return config
+
+
+def _describe_removed(removed: list[tuple[str, int]]) -> str:
+    names = ", ".join(f"{name} ({size / 2**20:.1f} MiB)" for name, size in removed)
+    return f"removed {len(removed)} temporary file(s) left by an interrupted write: {names}"
 
 
 class Run:
-    """Everything a run is made of, built from its config (the same way on resume)."""
+    """Everything a run is made of, built from its config (the same way on resume).
+
+    Building a ``Run`` touches no files; :meth:`fit` writes the run folder ``run_dir`` (by
+    default a new ``runs/DATASET-MODEL-TIMESTAMP``).
+    """
 
     def __init__(
         self,
@@ -142,7 +210,7 @@ class Run:
         log=print,
     ):
         self.config = config.resolved()
-        self.run_dir = Path(run_dir) if run_dir is not None else default_run_dir(self.config)
+        self.run_dir = Path(run_dir) if run_dir is not None else None
         c = self.config
         self.model = model_from_config(self.config)
         train, val, self.test_set = build_datasets(self.config)
@@ -150,15 +218,19 @@ class Run:
         self.num_classes = len(self.classes)
         self.optimizer = build_optimizer(self.config, self.model)
         self.scheduler = build_scheduler(self.config, self.optimizer)
+        self.input_transform = input_transform(c)
         train_loader = DataLoader(
-            train, c.batch_size, shuffle=True, seed=c.seed, transform=train_augmentation(c)
+            train,
+            c.batch_size,
+            shuffle=True,
+            seed=c.seed,
+            transform=T.Compose([*train_augmentation(c), self.input_transform]),
         )
-        val_loader = DataLoader(val, 512) if val is not None else None
         self.trainer = Trainer(
             self.model,
             self.optimizer,
             train_loader,
-            val_loader,
+            self.eval_loader(val) if val is not None else None,
             epochs=c.epochs,
             scheduler=self.scheduler,
             clip_grad_norm=c.clip_grad,
@@ -169,21 +241,61 @@ class Run:
         )
         self.log = log
 
-    def fit(self, resume: bool = False) -> dict:
-        """Train (or continue), evaluate on the test set, write the run folder; the summary."""
+    def eval_loader(self, dataset) -> DataLoader:
+        """Batches of ``dataset`` as the model sees them, in order, without augmentation."""
+        return DataLoader(dataset, 512, transform=self.input_transform)
+
+    def fit(self, resume: bool = False, overwrite: bool = False) -> dict:
+        """Train (or continue), evaluate on the test set, write the run folder; the summary.
+
+        A new run refuses a folder that already holds a run (``FileExistsError``) unless
+        ``overwrite``, which deletes that run's files first. ``resume=True`` continues the run
+        in ``run_dir`` from its checkpoint; its ``config.toml`` is rewritten (with this run's
+        config) only once the checkpoint has loaded. Either way the folder is locked while
+        the run writes to it, and temporary files an interrupted write left there are removed.
+        """
+        if resume and overwrite:
+            raise ValueError("fit: resume=True continues a run; it cannot also overwrite it")
+        if self.run_dir is None:
+            if resume:
+                raise ValueError("fit(resume=True) needs the run_dir of the run to continue")
+            self.run_dir = self.trainer.run_dir = default_run_dir(
+                self.config.dataset, self.config.model
+            )
+        elif resume and not self.run_dir.is_dir():
+            raise FileNotFoundError(f"resume: no run folder {str(self.run_dir)!r}")
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(self.run_dir / "config.toml", to_toml(self.config).encode())
-        started = time.perf_counter()
-        history = self.trainer.fit(resume=resume)
-        seconds = time.perf_counter() - started
-        save(self.model.state_dict(), self.run_dir / "weights.npz")
-        summary = self.summarize(history, seconds)
-        atomic_write_bytes(self.run_dir / "summary.json", json.dumps(summary, indent=2).encode())
-        self._plots(history, np.array(summary["confusion_matrix"]))
+        with lock_run_dir(self.run_dir):
+            removed = remove_stale_temporaries(self.run_dir)
+            if removed:
+                self.log(_describe_removed(removed))
+            if resume:
+                self._load_checkpoint()
+            else:
+                replaced = refuse_existing_run(self.run_dir, overwrite)
+                if replaced:
+                    self.log(f"overwrite: removed the previous run's {', '.join(replaced)}")
+            atomic_write_bytes(self.run_dir / CONFIG_NAME, to_toml(self.config).encode())
+            started = time.perf_counter()
+            history = self.trainer.fit()
+            seconds = time.perf_counter() - started
+            save(self.model.state_dict(), self.run_dir / "weights.npz")
+            summary = self.summarize(history, seconds)
+            write_json(self.run_dir / SUMMARY_NAME, summary)
+            self._plots(history, np.array(summary["confusion_matrix"]))
         return summary
 
+    def _load_checkpoint(self) -> None:
+        self.trainer.load_state_dict(load_checkpoint(self.run_dir))
+        if self.trainer.epoch > self.config.epochs:
+            raise ValueError(
+                f"epochs: the run in {str(self.run_dir)!r} has already trained "
+                f"{self.trainer.epoch} epochs; epochs = {self.config.epochs} would end it "
+                f"before where it stands"
+            )
+
     def summarize(self, history: list[dict], seconds: float) -> dict:
-        test = evaluate(self.model, DataLoader(self.test_set, 512))
+        test = evaluate(self.model, self.eval_loader(self.test_set))
         confusion = confusion_matrix(test["predictions"], test["targets"], self.num_classes)
         last = history[-1] if history else {}
         return {
@@ -223,23 +335,24 @@ class Run:
 
 
 def resume_run(
-    run_dir: str | Path, epochs: int | None = None, progress: bool | None = None, log=print
+    run_dir: str | Path, changes: dict | None = None, progress: bool | None = None, log=print
 ) -> dict:
-    """Continue the run in ``run_dir`` from its checkpoint (``epochs`` may extend it)."""
-    config = from_toml(Path(run_dir) / "config.toml", epochs=epochs)
-    return Run(config, run_dir, progress, log).fit(resume=True)
+    """Continue the run in ``run_dir`` from its checkpoint; ``changes`` (config fields, e.g.
+    ``{"epochs": 40}``) are checked by :func:`resume_config`."""
+    saved = from_toml(Path(run_dir) / CONFIG_NAME)
+    return Run(resume_config(saved, changes), run_dir, progress, log).fit(resume=True)
 
 
 def evaluate_run(run_dir: str | Path, weights: str = "weights") -> dict:
     """Recompute the test metrics of a finished run from its saved weights."""
     run_dir = Path(run_dir)
-    config = from_toml(run_dir / "config.toml")
+    config = from_toml(run_dir / CONFIG_NAME)
     run = Run(config, run_dir, progress=False)
     path = run_dir / f"{weights}.npz"
     if not path.is_file():
         raise FileNotFoundError(f"evaluate: no weights at {str(path)!r}")
     run.model.load_state_dict(load(path))
-    test = evaluate(run.model, DataLoader(run.test_set, 512))
+    test = evaluate(run.model, run.eval_loader(run.test_set))
     confusion = confusion_matrix(test["predictions"], test["targets"], run.num_classes)
     return {
         "test_loss": test["loss"],

@@ -7,7 +7,6 @@ resumption, early stopping and a clear stop when the loss diverges.
 
 from __future__ import annotations
 
-import json
 import math
 import signal
 import threading
@@ -20,18 +19,45 @@ import numpy as np
 from .. import functional as F
 from ..autograd import no_grad
 from ..backend import get_rng_state, set_rng_state
-from ..serialization import atomic_write_bytes, save
+from ..serialization import save
+from ..tensor import Tensor
 from .checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
 from .metrics import accuracy
 from .progress import make_progress
+from .records import write_history
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite; the run stopped and kept its last good checkpoint."""
+    """The loss, the validation loss, the weights or the optimizer state became NaN or
+    infinite; the run stopped and kept its last good checkpoint."""
 
 
 class TrainingInterrupted(RuntimeError):
     """Ctrl-C: the run saved a checkpoint and stopped; ``fit(resume=True)`` continues it."""
+
+
+def non_finite_entries(tree, prefix: str = "") -> list[str]:
+    """The paths (``"model.fc1.weight"``) of the tensors, arrays and floats in a nested state
+    (dicts, lists) that hold a NaN or an infinity."""
+    if isinstance(tree, dict):
+        return [
+            bad
+            for key, value in tree.items()
+            for bad in non_finite_entries(value, f"{prefix}{key}.")
+        ]
+    if isinstance(tree, list | tuple):
+        return [
+            bad
+            for i, value in enumerate(tree)
+            for bad in non_finite_entries(value, f"{prefix}{i}.")
+        ]
+    if isinstance(tree, Tensor):
+        tree = tree.numpy()
+    if isinstance(tree, np.ndarray) and np.issubdtype(tree.dtype, np.inexact):
+        return [] if np.isfinite(tree).all() else [prefix[:-1]]
+    if isinstance(tree, float) and not math.isfinite(tree):
+        return [prefix[:-1]]
+    return []
 
 
 def evaluate(model, loader, loss_fn: Callable = F.cross_entropy) -> dict:
@@ -95,6 +121,12 @@ class Trainer:
     write ``metrics.jsonl`` and an atomic ``checkpoint.npz``. ``clip_grad_norm`` rescales the
     gradients to at most that global L2 norm. ``patience`` stops after that many epochs without
     a better validation loss (``best.npz`` keeps the best weights).
+
+    A checkpoint is written only when it is good: the weights, buffers and optimizer state are
+    all finite, and so is the validation loss. When one of them (or a training loss) is not,
+    ``fit`` raises ``TrainingDiverged`` naming what went wrong and the checkpoint it kept.
+    A fresh ``fit()`` refuses a ``run_dir`` that already holds a checkpoint (``FileExistsError``):
+    continue that run with ``fit(resume=True)`` or pass another folder.
     """
 
     def __init__(
@@ -130,6 +162,7 @@ class Trainer:
         self.best = {"loss": math.inf, "epoch": 0}
         self.epochs_without_improvement = 0
         self._partial: dict | None = None  # running sums of an interrupted epoch
+        self._kept: str | None = None  # what the checkpoint on disk holds, for messages
 
     # -------------------------------------------------------------- checkpoint state
     def state_dict(self) -> dict:
@@ -164,16 +197,36 @@ class Trainer:
         self.best = dict(state["best"])
         self.epochs_without_improvement = int(state["epochs_without_improvement"])
         self._partial = state["partial"]
+        self._kept = self._describe_position()
+
+    def _describe_position(self) -> str:
+        """Where the run stands, as a checkpoint taken now would record it."""
+        if self._partial is not None:
+            return f"epoch {self.epoch + 1} after {self._partial['count']} images (Ctrl-C)"
+        last = self.history[-1] if self.history else {}
+        loss = f", validation loss {last['val_loss']:.4g}" if "val_loss" in last else ""
+        return f"end of epoch {self.epoch}{loss}"
 
     def _save(self) -> None:
         if self.run_dir is not None:
             save_checkpoint(self.run_dir, self.state_dict())
+            self._kept = self._describe_position()
 
     def _write_history(self) -> None:
-        if self.run_dir is None:
-            return
-        lines = "".join(json.dumps(row) + "\n" for row in self.history)
-        atomic_write_bytes(self.run_dir / "metrics.jsonl", lines.encode())
+        if self.run_dir is not None:
+            write_history(self.run_dir / "metrics.jsonl", self.history)
+
+    def _non_finite_state(self) -> str | None:
+        """What is not finite in the weights or the optimizer state, or None if all is."""
+        for part, state in (
+            ("weights", self.model.state_dict()),
+            ("optimizer state", self.optimizer.state_dict()),
+        ):
+            bad = non_finite_entries(state)
+            if bad:
+                more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+                return f"the {part} became non-finite ({', '.join(bad[:3])}{more})"
+        return None
 
     # -------------------------------------------------------------- the loop
     def fit(self, resume: bool = False) -> list[dict]:
@@ -183,6 +236,12 @@ class Trainer:
                 raise ValueError("fit(resume=True) needs the Trainer's run_dir")
             self.load_state_dict(load_checkpoint(self.run_dir))
         if self.run_dir is not None:
+            fresh = self.epoch == 0 and self._partial is None
+            if fresh and checkpoint_path(self.run_dir).exists():
+                raise FileExistsError(
+                    f"run_dir {str(self.run_dir)!r} already holds a run's checkpoint; continue "
+                    f"it with fit(resume=True), or pass a new run_dir"
+                )
             self.run_dir.mkdir(parents=True, exist_ok=True)
         self.model.train()
         with _StopFlag() as stop, make_progress(self.progress) as bar:
@@ -222,7 +281,11 @@ class Trainer:
             loss = self.loss_fn(logits, labels)
             value = float(loss.item())
             if not math.isfinite(value):
-                self._diverged(value, batch)
+                step = self.epoch * len(self.train_loader) + batch + 1
+                self._diverged(
+                    f"loss became {value} at epoch {self.epoch + 1}, batch {batch + 1} "
+                    f"(step {step})"
+                )
             loss.backward()
             if self.clip_grad_norm is not None:
                 from ..nn.utils import clip_grad_norm_
@@ -241,6 +304,9 @@ class Trainer:
                 sums["count"] / max(elapsed, 1e-9),
             )
             if stop.requested and batch + 1 < len(self.train_loader):
+                problem = self._non_finite_state()
+                if problem is not None:
+                    self._diverged(f"{problem} at epoch {self.epoch + 1}, batch {batch + 1}")
                 self._partial = {**sums, "seconds": elapsed}
                 self._save()
                 return None
@@ -254,17 +320,18 @@ class Trainer:
             "images_per_second": sums["count"] / seconds,
         }
 
-    def _diverged(self, value: float, batch: int) -> None:
-        step = self.epoch * len(self.train_loader) + batch + 1
-        kept = (
-            f"the last good checkpoint (end of epoch {self.epoch}) is kept at "
-            f"{checkpoint_path(self.run_dir)}"
-            if self.run_dir and self.epoch
-            else "no checkpoint was written yet"
-        )
+    def _diverged(self, what: str) -> None:
+        if self.run_dir is None:
+            kept = "no checkpoint is kept (no run_dir)"
+        elif self._kept is None:
+            kept = "no checkpoint was written (none was good yet)"
+        else:
+            kept = (
+                f"the last good checkpoint ({self._kept}) is kept at "
+                f"{checkpoint_path(self.run_dir)}"
+            )
         raise TrainingDiverged(
-            f"loss became {value} at epoch {self.epoch + 1}, batch {batch + 1} (step {step}); "
-            f"{kept}. Usual remedies: lower the learning rate (now "
+            f"{what}; {kept}. Usual remedies: lower the learning rate (now "
             f"{self.optimizer.param_groups[0]['lr']:g}), clip gradients (--clip-grad 1.0), "
             f"or use an init scaled for the activation (--init kaiming for ReLU, xavier for tanh)"
         )
@@ -273,6 +340,13 @@ class Trainer:
         if self.val_loader is not None:
             result = evaluate(self.model, self.val_loader, self.loss_fn)
             row["val_loss"], row["val_accuracy"] = result["loss"], result["accuracy"]
+            if not math.isfinite(row["val_loss"]):
+                self._diverged(
+                    f"validation loss became {row['val_loss']} at the end of epoch {row['epoch']}"
+                )
+        problem = self._non_finite_state()
+        if problem is not None:
+            self._diverged(f"{problem} at the end of epoch {row['epoch']}")
         monitored = row.get("val_loss", row["train_loss"])
         if monitored < self.best["loss"]:
             self.best = {"loss": monitored, "epoch": row["epoch"]}

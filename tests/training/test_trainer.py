@@ -158,3 +158,92 @@ def test_trainer_rejects_bad_options():
 def test_resume_without_checkpoint_says_what_to_pass(tmp_path):
     with pytest.raises(FileNotFoundError, match="no checkpoint at .*pass the run folder"):
         make_setup(tmp_path).fit(resume=True)
+
+
+def test_a_nan_validation_loss_stops_and_keeps_the_previous_checkpoint(tmp_path):
+    def nan_in_second_validation(logits, labels, reduction="mean"):
+        loss = F.cross_entropy(logits, labels, reduction=reduction)
+        validating = reduction == "sum"
+        calls["validations"] += validating
+        return loss * math.nan if validating and calls["validations"] == 2 else loss
+
+    calls = {"validations": 0}
+    trainer = make_setup(tmp_path, epochs=3, loss_fn=nan_in_second_validation)
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"validation loss became nan at the end of epoch 2; the last good checkpoint "
+        r"\(end of epoch 1, validation loss \d\.\d+\) is kept",
+    ):
+        trainer.fit()
+    state = load_checkpoint(tmp_path)
+    assert state["epoch"] == 1 and math.isfinite(state["history"][-1]["val_loss"])
+    assert len((tmp_path / "metrics.jsonl").read_text().splitlines()) == 1
+
+
+def poisoning_loss(trainer, at_call, poison):
+    """A loss that calls ``poison(trainer)`` on its ``at_call``-th training call."""
+    calls = {"n": 0}
+
+    def loss(logits, labels, reduction="mean"):
+        if reduction == "mean":
+            calls["n"] += 1
+            if calls["n"] == at_call:
+                poison(trainer)
+        return F.cross_entropy(logits, labels, reduction=reduction)
+
+    return loss
+
+
+def test_non_finite_weights_stop_the_run_even_when_every_loss_is_finite(tmp_path):
+    trainer = make_setup(tmp_path, epochs=3)
+    trainer.val_loader = None  # nothing but the weights themselves can tell
+
+    def poison(trainer):
+        trainer.model[0].bias.data[:] = math.inf  # after the batch's loss: no loss sees it
+
+    trainer.loss_fn = poisoning_loss(trainer, 8, poison)  # epoch 2, last batch
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"the weights became non-finite \(0.bias\) at the end of epoch 2; the last good "
+        r"checkpoint \(end of epoch 1\)",
+    ):
+        trainer.fit()
+    assert load_checkpoint(tmp_path)["epoch"] == 1
+
+
+def test_a_non_finite_optimizer_state_stops_the_run(tmp_path):
+    trainer = make_setup(tmp_path, epochs=3)
+
+    def poison(trainer):
+        weight = trainer.model[0].weight
+        trainer.optimizer.state[weight]["exp_avg_sq"][:] = math.inf  # step: m / inf = 0
+
+    trainer.loss_fn = poisoning_loss(trainer, 8, poison)
+    with pytest.raises(
+        TrainingDiverged, match=r"the optimizer state became non-finite \(state.0.exp_avg_sq\)"
+    ):
+        trainer.fit()
+    state = load_checkpoint(tmp_path)
+    assert state["epoch"] == 1 and np.isfinite(state["optimizer"]["state"][0]["exp_avg_sq"]).all()
+
+
+def test_ctrl_c_does_not_save_non_finite_weights(tmp_path):
+    trainer = make_setup(tmp_path, epochs=3)
+
+    def poison(trainer):
+        trainer.model[0].bias.data[:] = math.nan
+        os.kill(os.getpid(), signal.SIGINT)
+
+    trainer.loss_fn = poisoning_loss(trainer, 6, poison)  # epoch 2, batch 2
+    with pytest.raises(TrainingDiverged, match=r"non-finite \(0.bias\) at epoch 2, batch 2"):
+        trainer.fit()
+    state = load_checkpoint(tmp_path)
+    assert state["epoch"] == 1 and state["partial"] is None
+
+
+def test_a_fresh_fit_refuses_a_run_dir_holding_a_checkpoint(tmp_path):
+    make_setup(tmp_path, epochs=1).fit()
+    before = (tmp_path / "checkpoint.npz").read_bytes()
+    with pytest.raises(FileExistsError, match="already holds a run's checkpoint.*resume=True"):
+        make_setup(tmp_path, epochs=1).fit()
+    assert (tmp_path / "checkpoint.npz").read_bytes() == before
