@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench figures clean
+.PHONY: run test lint bench figures notebook clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ lint: $(STAMP)
 # fails when a committed figure no longer matches what its experiment produces).
 figures: $(STAMP)
 	$(BIN)/python -m hubel.lab.gallery docs/lab
+
+# The course's notebooks in JupyterLab (the `notebook` extra, installed on first use; `make test`
+# runs the notebooks without it, through nbclient).
+notebook: $(STAMP)
+	$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[notebook]'
+	$(BIN)/jupyter lab notebooks/
 
 bench: $(STAMP)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/mlp_step.py
