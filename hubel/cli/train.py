@@ -229,6 +229,11 @@ def run_train(args) -> int:
                 )
         if args.overwrite:
             raise ValueError("--overwrite cannot be combined with --resume")
+    elif args.overwrite and args.out is None:
+        raise ValueError(
+            "--overwrite replaces the run in --out RUN_DIR; without --out every run gets a new "
+            "folder, so there is nothing to overwrite"
+        )
     try:
         if args.resume:
             summary = resume_run(args.resume, _given(args), progress=progress)

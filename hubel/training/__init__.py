@@ -3,6 +3,7 @@
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .metrics import accuracy, confusion_matrix, per_class_accuracy
+from .records import read_history
 from .trainer import Trainer, TrainingDiverged, TrainingInterrupted, evaluate
 
 

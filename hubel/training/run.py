@@ -266,15 +266,15 @@ class Run:
             raise FileNotFoundError(f"resume: no run folder {str(self.run_dir)!r}")
         self.run_dir.mkdir(parents=True, exist_ok=True)
         with lock_run_dir(self.run_dir):
+            if not resume:
+                replaced = refuse_existing_run(self.run_dir, overwrite)
+                if replaced:
+                    self.log(f"overwrite: removed the previous run's {', '.join(replaced)}")
             removed = remove_stale_temporaries(self.run_dir)
             if removed:
                 self.log(_describe_removed(removed))
             if resume:
                 self._load_checkpoint()
-            else:
-                replaced = refuse_existing_run(self.run_dir, overwrite)
-                if replaced:
-                    self.log(f"overwrite: removed the previous run's {', '.join(replaced)}")
             atomic_write_bytes(self.run_dir / CONFIG_NAME, to_toml(self.config).encode())
             started = time.perf_counter()
             history = self.trainer.fit()

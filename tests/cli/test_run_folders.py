@@ -68,15 +68,24 @@ def one_error_line(result):
 
 def test_a_second_run_into_a_folder_that_holds_one_is_refused_until_overwrite(trained, tmp_path):
     copy_run(trained, tmp_path)
+    stale = tmp_path / "A" / ".checkpoint.npz.abcdefgh.tmp"
+    stale.write_bytes(b"partial")
     first = snapshot(tmp_path / "A")
     line = one_error_line(hubel_cli("train", *TINY, "--epochs", "2", "--out", "A", cwd=tmp_path))
     assert "run folder 'A' already holds a run" in line
     assert "--resume A" in line and "--out" in line and "--overwrite" in line
-    assert snapshot(tmp_path / "A") == first
+    assert snapshot(tmp_path / "A") == first and stale.is_file()  # refused: nothing touched
     replaced = hubel_cli("train", *TINY, "--epochs", "2", "--out", "A", "--overwrite", cwd=tmp_path)
     assert replaced.returncode == 0, replaced.stderr
     assert "epochs = 2" in (tmp_path / "A" / "config.toml").read_text()
     assert len((tmp_path / "A" / "metrics.jsonl").read_text().splitlines()) == 2
+    assert not stale.exists()
+
+
+def test_overwrite_without_out_is_refused(tmp_path):
+    line = one_error_line(hubel_cli("train", *TINY, "--overwrite", cwd=tmp_path))
+    assert "--overwrite replaces the run in --out RUN_DIR" in line
+    assert not (tmp_path / "runs").exists()
 
 
 def test_runs_started_at_once_get_default_folders_of_their_own(tmp_path):
@@ -256,19 +265,33 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_to_what_config_toml_reproduces(t
     assert resumed.returncode == 0, resumed.stderr
     again = hubel_cli("train", "--config", "S/config.toml", "--out", "T", "--quiet", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    interrupted, straight = (
-        load(tmp_path / "S" / "weights.npz"),
-        load(tmp_path / "T" / "weights.npz"),
-    )
-    for key, value in straight.items():
-        np.testing.assert_array_equal(interrupted[key].numpy(), value.numpy(), err_msg=key)
-    timing = ("seconds", "images_per_second")
+    assert_same_run(tmp_path / "S", tmp_path / "T", epochs)
+
+
+def test_an_extended_constant_lr_run_is_what_its_config_reproduces(trained, tmp_path):
+    copy_run(trained, tmp_path)
+    extended = hubel_cli("train", "--resume", "A", "--epochs", "2", "--quiet", cwd=tmp_path)
+    assert extended.returncode == 0, extended.stderr
+    assert "epochs = 2" in (tmp_path / "A" / "config.toml").read_text()
+    again = hubel_cli("train", "--config", "A/config.toml", "--out", "B", "--quiet", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert_same_run(tmp_path / "A", tmp_path / "B", 2)
+
+
+def assert_same_run(resumed, straight, epochs):
+    """Bit-for-bit the same weights and metrics (but timings) over ``epochs`` epochs."""
+    weights = load(straight / "weights.npz")
+    for key, value in load(resumed / "weights.npz").items():
+        np.testing.assert_array_equal(value.numpy(), weights[key].numpy(), err_msg=key)
 
     def history(folder):
-        rows = [json.loads(line) for line in (tmp_path / folder / "metrics.jsonl").open()]
-        return [{k: v for k, v in row.items() if k not in timing} for row in rows]
+        rows = [json.loads(line) for line in (folder / "metrics.jsonl").open()]
+        return [
+            {k: v for k, v in row.items() if k not in ("seconds", "images_per_second")}
+            for row in rows
+        ]
 
-    assert history("S") == history("T") and len(history("S")) == epochs
+    assert history(resumed) == history(straight) and len(history(resumed)) == epochs
 
 
 def test_every_option_has_help_and_the_help_states_the_run_folder_rules(tmp_path):
