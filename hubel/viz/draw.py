@@ -89,7 +89,7 @@ def draw_graph(
 
     Args:
         root: a tensor with a graph behind it, usually a loss.
-        show_values: add the values of tensors with at most 8 of them, micrograd-style.
+        show_values: add the values of tensors with at most 4 of them, micrograd-style.
         show_grads: add each leaf's gradient after ``backward`` (its values when small, else
             its norm ``‖grad‖``), and that of any tensor that called ``retain_grad``.
         params: names for leaves, ``dict(model.named_parameters())`` or ``{"x": x}``.

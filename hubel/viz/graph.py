@@ -16,7 +16,7 @@ from hubel.nn.module import Module
 from hubel.tensor import Tensor
 from hubel.viz.trace import GraphTrace, ModuleCall
 
-SMALL = 8  # tensors with at most this many values show them (micrograd-style)
+SMALL = 4  # tensors with at most this many values show them (micrograd-style)
 
 
 @dataclass(frozen=True)
