@@ -339,6 +339,8 @@ def resume_run(
 ) -> dict:
     """Continue the run in ``run_dir`` from its checkpoint; ``changes`` (config fields, e.g.
     ``{"epochs": 40}``) are checked by :func:`resume_config`."""
+    if not Path(run_dir).is_dir():
+        raise FileNotFoundError(f"resume: no run folder {str(run_dir)!r}")
     saved = from_toml(Path(run_dir) / CONFIG_NAME)
     return Run(resume_config(saved, changes), run_dir, progress, log).fit(resume=True)
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import functional as F
 from ..autograd import no_grad
-from ..backend import get_rng_state, set_rng_state
+from ..backend import get_array_module, get_rng_state, set_rng_state
 from ..serialization import save
 from ..tensor import Tensor
 from .checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
@@ -52,9 +52,10 @@ def non_finite_entries(tree, prefix: str = "") -> list[str]:
             for bad in non_finite_entries(value, f"{prefix}{i}.")
         ]
     if isinstance(tree, Tensor):
-        tree = tree.numpy()
-    if isinstance(tree, np.ndarray) and np.issubdtype(tree.dtype, np.inexact):
-        return [] if np.isfinite(tree).all() else [prefix[:-1]]
+        tree = tree.data
+    xp = get_array_module(tree)  # checked where the array lives: no copy off the GPU
+    if isinstance(tree, xp.ndarray) and tree.dtype.kind in "fc":
+        return [] if bool(xp.isfinite(tree).all()) else [prefix[:-1]]
     if isinstance(tree, float) and not math.isfinite(tree):
         return [prefix[:-1]]
     return []

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from hubel.training.config import TrainConfig
-from hubel.training.run import Run, resume_config
+from hubel.training.run import Run, resume_config, resume_run
 
 SAVED = TrainConfig(hidden=(8,), epochs=2)
 
@@ -52,3 +52,8 @@ def test_augmented_mlp_batches_keep_image_shape_until_the_model_flattens():
     assert shifted.min() == 0.0 and shifted.max() <= 1.0
     assert not np.array_equal(shifted, reference.numpy())  # the crops moved the digits
     assert sorted(np.unique(shifted * 16).tolist()) == list(range(17))  # still x / 16 of uint8
+
+
+def test_resuming_a_folder_that_does_not_exist_names_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="resume: no run folder '.*nope'"):
+        resume_run(tmp_path / "nope")

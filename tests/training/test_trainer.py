@@ -12,6 +12,7 @@ from hubel import nn, optim
 from hubel.data import DataLoader, TensorDataset
 from hubel.training import Trainer, TrainingDiverged, TrainingInterrupted, evaluate
 from hubel.training.checkpoint import load_checkpoint
+from hubel.training.trainer import non_finite_entries
 
 
 def make_setup(run_dir=None, epochs=4, loss_fn=F.cross_entropy, **options):
@@ -247,3 +248,17 @@ def test_a_fresh_fit_refuses_a_run_dir_holding_a_checkpoint(tmp_path):
     with pytest.raises(FileExistsError, match="already holds a run's checkpoint.*resume=True"):
         make_setup(tmp_path, epochs=1).fit()
     assert (tmp_path / "checkpoint.npz").read_bytes() == before
+
+
+def test_non_finite_entries_names_the_path_of_each_bad_value():
+    state = {
+        "model": {"fc.weight": hb.tensor([1.0, math.inf]), "fc.bias": hb.tensor([0.0])},
+        "optimizer": {"state": {0: {"step": 3, "exp_avg": np.array([np.nan])}}},
+        "history": [{"val_loss": 0.5}, {"val_loss": -math.inf}],
+        "labels": np.array([1, 2]),
+    }
+    assert non_finite_entries(state) == [
+        "model.fc.weight",
+        "optimizer.state.0.exp_avg",
+        "history.1.val_loss",
+    ]
