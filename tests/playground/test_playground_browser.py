@@ -157,7 +157,7 @@ def test_cnn_stride_sets_the_output_size_by_the_formula(open_page):
     assert report.get_attribute("data-layers-before") == "10"
     assert report.get_attribute("data-layers-after") == "8"
     assert float(report.get_attribute("data-max-difference")) < 1e-4
-    assert "fold=true" in page.url
+    page.wait_for_function("() => location.search.includes('fold=true')")
 
 
 def test_bad_input_shows_the_servers_message_not_a_traceback(open_page):
@@ -216,3 +216,14 @@ def test_phone_width_needs_no_sideways_scrolling(open_page, mode):
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390
     screenshot(page, f"{mode}-phone.png")
+
+
+def test_a_cnn_link_restores_the_image_the_folding_and_the_unit(open_page):
+    page = open_page("?mode=cnn&conv1_stride=2&image=7&fold=true&step=3&unit=conv1,1,2,3")
+    wait_for_step(page, 3)
+    page.wait_for_selector("#cnn-unit-check")
+    assert page.text_content("#cnn-unit-title") == "Unit conv1[1, 2, 3]"
+    assert page.input_value("#cnn-image") == "7" and page.is_checked("#cnn-fold")
+    assert page.locator("#cnn-fold-report").get_attribute("data-layers-after") == "8"
+    page.click("#cnn-maps [data-layer=relu1] canvas[data-channel='0']", position={"x": 2, "y": 2})
+    page.wait_for_function("() => location.search.includes('unit=relu1%2C0%2C0%2C0')")

@@ -51,6 +51,12 @@ export class CnnMode {
     for (const name of VIEW) {
       this.form.elements.namedItem(name).addEventListener("change", () => this.page.run(() => this.changeView()));
     }
+    // unit=conv1,2,3,4: the inspected unit of a shared link (layer, channel, row, column)
+    const [layer, ...numbers] = (query.get("unit") ?? "").split(",");
+    if (layer && numbers.length === 3 && numbers.every((n) => /^\d+$/.test(n))) {
+      const [channel, row, col] = numbers.map(Number);
+      this.linkedUnit = { layer, channel, row, col };
+    }
   }
 
   isView(control) {
@@ -70,7 +76,8 @@ export class CnnMode {
   }
 
   query() {
-    return queryOf("cnn", { ...this.settings(), ...this.view() }, [...this.fields, ...this.viewFields], { step: this.state?.step });
+    const unit = this.selected && [this.selected.layer, this.selected.channel, this.selected.row, this.selected.col].join(",");
+    return queryOf("cnn", { ...this.settings(), ...this.view() }, [...this.fields, ...this.viewFields], { step: this.state?.step, unit });
   }
 
   moveImage(delta) {
@@ -88,7 +95,8 @@ export class CnnMode {
   }
 
   async reset() {
-    this.selected = null;
+    this.selected = this.linkedUnit ?? null; // a new architecture: the old unit may not exist
+    this.linkedUnit = null;
     this.state = await post("/api/cnn/reset", { session: this.session, settings: this.settings(), view: this.view() });
     await this.render(this.state);
     return this.state;
@@ -232,6 +240,7 @@ export class CnnMode {
 
   async inspect(unit) {
     const worked = await post("/api/cnn/inspect", { session: this.session, ...unit });
+    this.page.shown(this.state);
     this.markWindow(unit, worked);
     document.getElementById("cnn-unit-title").textContent =
       `Unit ${worked.layer}[${worked.channel}, ${worked.row}, ${worked.col}]`;
