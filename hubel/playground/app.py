@@ -117,14 +117,14 @@ class Playground:
     def reset(self, mode: str, body: dict) -> dict:
         _only(body, {"session", "settings", "view"})
         session_id = _session_id(body)
+        if "view" in body and mode != "cnn":
+            raise PlaygroundError("view: only the cnn mode has view settings")
         parse, session_class = MODES[mode]
         settings = parse(body.get("settings", {}))
         with self.lock:
             run = session_class(settings)
-            if mode == "cnn" and "view" in body:
+            if "view" in body:
                 run.set_view(body["view"])
-            elif "view" in body:
-                raise PlaygroundError("view: only the cnn mode has view settings")
             self.sessions.put(mode, session_id, run)
             return run.state()
 

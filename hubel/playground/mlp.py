@@ -122,10 +122,9 @@ class MLPSession(TrainingSession):
         layers: list[nn.Module] = []
         linears, unit_outputs = [], []
         width = 2
-        gain_name = s["activation"] if s["activation"] != "linear" else "linear"
         for units in s["layers"]:
             linears.append(nn.Linear(width, units))
-            init_linear(linears[-1], s["init"], s["init_std"], gain_name)
+            init_linear(linears[-1], s["init"], s["init_std"], s["activation"])
             layers.append(linears[-1])
             if s["batchnorm"]:
                 layers.append(nn.BatchNorm1d(units))

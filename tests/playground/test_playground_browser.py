@@ -27,6 +27,8 @@ sync_api = pytest.importorskip(
     "playwright.sync_api", reason="BROWSER TESTS SKIPPED: Playwright for Python is not installed"
 )
 
+from conftest import LiveServer  # noqa: E402
+
 from hubel.playground import Playground  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "out" / "playground"
@@ -227,3 +229,25 @@ def test_a_cnn_link_restores_the_image_the_folding_and_the_unit(open_page):
     assert page.locator("#cnn-fold-report").get_attribute("data-layers-after") == "8"
     page.click("#cnn-maps [data-layer=relu1] canvas[data-channel='0']", position={"x": 2, "y": 2})
     page.wait_for_function("() => location.search.includes('unit=relu1%2C0%2C0%2C0')")
+
+
+def test_a_run_the_server_dropped_is_rebuilt_from_the_page(browser):
+    """Past the session limit the server forgets the least recently used run; the tab rebuilds
+    it (same settings, seed and step count) and goes on as if nothing happened."""
+    server = LiveServer(max_sessions=1)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(f"{server.url}/?mode=mlp&dropout=0.2&seed=3&step=4")
+        wait_for_step(page, 4)
+        other_tab = {"session": "another-tab-01", "settings": {}}
+        assert server.call("/api/mlp/reset", other_tab)[0] == 200  # evicts the page's run
+        page.click("#step")
+        wait_for_step(page, 5)
+        shown = page.text_content("#mlp-train-loss")
+    finally:
+        page.close()
+        server.stop()
+    playground = Playground()
+    playground.reset("mlp", {"session": "reference-run", "settings": {"dropout": 0.2, "seed": 3}})
+    state = playground.step("mlp", {"session": "reference-run", "steps": 5})
+    assert shown == f"{state['metrics']['train_loss']:.3f}"

@@ -79,7 +79,9 @@ class Page {
       this.shown(await this.mode.step(steps));
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
-        await this.restart(this.mode.state?.step ?? 0); // the server dropped this tab's run
+        // The server dropped this tab's run for newer ones: rebuild it (same seed, same steps).
+        await this.restart(this.mode.state?.step ?? 0);
+        this.shown(await this.mode.step(steps));
       } else {
         throw error;
       }
