@@ -14,6 +14,7 @@ tensor's ``id`` is reused while it is being read.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from hubel.autograd import register_op_hook
@@ -55,23 +56,19 @@ class GraphTrace:
         self._names = {id(module): name for name, module in model.named_modules()}
         self._stack: list[ModuleCall] = []
         self._op_calls: dict[int, tuple[Tensor, ModuleCall | None]] = {}
-        self._handles: list = []
+        self._hooks = contextlib.ExitStack()
 
     def __enter__(self) -> GraphTrace:
-        try:
+        with contextlib.ExitStack() as hooks:  # on an error, the hooks attached so far go
             for _, module in self.model.named_modules():
-                self._handles.append(module.register_forward_pre_hook(self._before))
-                self._handles.append(module.register_forward_hook(self._after))
-            self._handles.append(register_op_hook(self._op))
-        except BaseException:
-            self.__exit__()
-            raise
+                hooks.enter_context(module.register_forward_pre_hook(self._before))
+                hooks.enter_context(module.register_forward_hook(self._after))
+            hooks.enter_context(register_op_hook(self._op))
+            self._hooks = hooks.pop_all()
         return self
 
     def __exit__(self, *exc) -> None:
-        for handle in self._handles:
-            handle.remove()
-        self._handles.clear()
+        self._hooks.close()
         self._stack.clear()
 
     def _before(self, module: Module, inputs: tuple) -> None:

@@ -211,6 +211,16 @@ def test_trace_removes_its_hooks():
     assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
 
 
+def test_trace_removes_its_hooks_when_the_forward_fails():
+    model = _mlp()
+    with pytest.raises(RuntimeError), trace(model):
+        model(hb.randn(1, 63))  # wrong width
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+    from hubel import autograd
+
+    assert not autograd._op_hooks
+
+
 def test_graph_drawn_after_backward_frees_the_saved_arrays():
     x = hb.tensor([1.0, 2.0], requires_grad=True)
     y = (x.sigmoid() * x).sum()
