@@ -15,6 +15,8 @@ import argparse
 
 from hubel.analysis.summary import check_input_size
 
+from . import plot_extra_missing
+
 SUFFIXES = (".svg", ".png", ".dot", ".gv")
 
 
@@ -38,6 +40,13 @@ def run_graph(args: argparse.Namespace) -> int:
         raise ValueError(
             f"--out: expected a file ending in {', '.join(SUFFIXES)}, got {args.out!r}"
         )
+    if args.out.lower().endswith(".png"):
+        try:  # said before the model runs: the PNG is drawn by matplotlib
+            import matplotlib  # noqa: F401
+        except ImportError as missing:
+            raise ValueError(
+                f"--out {args.out}: {plot_extra_missing(missing)} (.svg and .dot need nothing)"
+            ) from None
     size = args.input_size or model_info(args.model).input_size  # an unknown name lists all
     model = get_model(args.model)
     graph = draw_model(model, size, depth=args.depth)

@@ -35,3 +35,21 @@ def test_cli_graph_bad_input_size_is_an_argparse_error(capsys):
         main(["graph", "lenet5", "--input-size", "3,a,32", "--out", "g.svg"])
     assert exit_info.value.code == 2
     assert "expected C,H,W like '3,224,224'" in capsys.readouterr().err
+
+
+def test_cli_graph_svg_works_after_a_plain_install(tmp_path):
+    from cli_process import PLAIN_INSTALL, run_hubel
+
+    out = tmp_path / "g.svg"
+    result = run_hubel("graph", "lenet5", "--depth", "1", "--out", out, blocked=PLAIN_INSTALL)
+    assert result.returncode == 0, result.stderr
+    assert out.read_text().startswith("<svg")
+
+
+def test_cli_graph_png_without_matplotlib_says_what_to_install(tmp_path):
+    from cli_process import PLAIN_INSTALL, assert_one_line_error, run_hubel
+
+    out = tmp_path / "g.png"
+    result = run_hubel("graph", "lenet5", "--out", out, blocked=PLAIN_INSTALL)
+    assert_one_line_error(result, "--out", "matplotlib is not installed", "hubel[plot]")
+    assert not out.exists()
