@@ -135,9 +135,16 @@ def to_png(nodes, edges, layout: Layout, scale: float = 2.0) -> bytes:
     """The same drawing rasterised by matplotlib (Agg), ``scale`` pixels per SVG pixel."""
     import io
 
-    from matplotlib.figure import Figure
-    from matplotlib.patches import FancyBboxPatch, PathPatch, Polygon
-    from matplotlib.path import Path
+    try:
+        from matplotlib.figure import Figure
+        from matplotlib.patches import FancyBboxPatch, PathPatch, Polygon
+        from matplotlib.path import Path
+    except ImportError as missing:
+        raise ImportError(
+            "a PNG of the graph is drawn by matplotlib, which is not installed: pip install "
+            "'hubel[plot]' (SVG and DOT need nothing)",
+            name=missing.name,
+        ) from missing
 
     dpi = 100 * scale
     figure = Figure(figsize=(layout.width / 100, layout.height / 100), dpi=dpi)

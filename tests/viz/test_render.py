@@ -79,3 +79,11 @@ def test_import_hubel_and_viz_loads_no_matplotlib():
     code = "import sys, hubel, hubel.viz; print('matplotlib' in sys.modules, 'rich' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_png_without_matplotlib_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # as if never installed
+    with pytest.raises(ImportError, match=r"pip install 'hubel\[plot\]' \(SVG and DOT need"):
+        _graph().save(tmp_path / "g.png")
+    assert not (tmp_path / "g.png").exists()
+    assert _graph().save(tmp_path / "g.svg").exists()
