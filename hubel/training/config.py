@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..models import list_models
 from ..models.mlp import ACTIVATIONS, INITS
 
 DATASETS = ("digits", "cifar10")
@@ -127,7 +128,11 @@ def _is_str(value) -> bool:
 # field -> (type check, value check, what is expected); fields in _OPTIONAL may also be None.
 _CHECKS = {
     "dataset": _one_of(DATASETS),
-    "model": (_is_str, bool, "a model name: mlp or one from `hubel models`"),
+    "model": (
+        _is_str,
+        lambda name: name in list_models(),
+        "a model name: mlp or one from `hubel models`",
+    ),
     "hidden": (
         _is_sizes,
         lambda sizes: len(sizes) > 0 and all(size > 0 for size in sizes),

@@ -20,6 +20,7 @@ def write(tmp_path, text):
         ("hidden = [64, -1]\n", ValueError, "key hidden: expected a list of positive layer"),
         ('optimizer = "lion"\n', ValueError, "key optimizer: expected one of ('adam'"),
         ('activation = "swish"\n', ValueError, "key activation: expected one of ('relu'"),
+        ('model = "resnet9000"\n', ValueError, "key model: expected a model name: mlp or one"),
         ("dropout = 1.5\n", ValueError, "key dropout: expected a drop probability in [0, 1)"),
         ("seed = -3\n", ValueError, "key seed: expected a non-negative int, got -3"),
         ("extra = 3\n", TypeError, "key extra: expected a table of model options, got 3"),
