@@ -28,8 +28,11 @@ def _box(title: str, body: str) -> str:
     return f'<div style="{BOX}"><div><b>{title}</b></div>{body}</div>'
 
 
-def _table(header: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> str:
-    """An HTML table; ``right`` holds the indices of right-aligned (numeric) columns."""
+def _table(
+    header: list[str], rows: list[list[str]], right: set[int] = frozenset(), total=None
+) -> str:
+    """An HTML table; ``right`` holds the indices of right-aligned (numeric) columns; ``total``
+    is a last row in bold."""
 
     def cells(values, tag, bold=False):
         out = []
@@ -40,6 +43,7 @@ def _table(header: list[str], rows: list[list[str]], right: set[int] = frozenset
         return "<tr>" + "".join(out) + "</tr>"
 
     body = "".join(cells(row, "td") for row in rows)
+    body += cells(total, "td", bold=True) if total is not None else ""
     head = cells(header, "th")
     return f'<table style="{TABLE}"><thead>{head}</thead><tbody>{body}</tbody></table>'
 
@@ -107,9 +111,9 @@ def summary_html(summary) -> str:
     header = [name for name, _, _ in columns]
     right = {index for index, (_, justify, _) in enumerate(columns) if justify == "right"}
     rows = [[cells[i] for _, _, cells in columns] for i in range(len(summary.rows))]
-    rows.append(_total_cells(summary))
+    table = _table(header, rows, right, total=_total_cells(summary))
     lines = "".join(f"<div>{_escape(line)}</div>" for line in totals_lines(summary))
-    return _box(_escape(summary.model_name), _table(header, rows, right) + lines)
+    return _box(_escape(summary.model_name), table + lines)
 
 
 def fold_html(result) -> str:

@@ -69,6 +69,7 @@ def test_summary_html_is_the_table_with_totals():
     assert rows[0][:5] == ["layer", "type", "input", "output", "params"]
     assert len(rows) == 1 + len(result.rows) + 1  # header, one per row, the total
     assert rows[-1][0] == "total" and rows[-1][4] == f"{result.trainable_params:,}"
+    assert [cell.find("b").text for cell in list(root.iter("tr"))[-1] if len(cell)][:1] == ["total"]
     assert any(row[1] == "Linear" and row[4] == "40" for row in rows)
     assert "params: 58" in "".join(root.itertext())
 
