@@ -132,7 +132,7 @@ from .functional import (
     var,
     where,
 )
-from .parallel import get_num_threads, set_num_threads
+from .kernels import get_num_threads, set_num_threads
 from .tensor import (
     Tensor,
     arange,
@@ -157,6 +157,5 @@ from .tensor import (
 
 __version__ = "0.1.0"
 from . import data, lab, models, nn, optim, training  # noqa: E402
-from . import viz  # noqa: E402
 from .analysis import summary  # noqa: E402
 from .serialization import load, save  # noqa: E402

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .. import parallel
+from .. import kernels
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -24,19 +24,18 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, x):
-        xp = get_array_module(x)
-        y = xp.empty_like(x)  # keeps x's memory layout (channels-last stays channels-last)
-        parallel.over_batch(lambda s: xp.maximum(x[s], 0, out=y[s]), y)
-        ctx.save_for_backward(y)
+        y = kernels.forward(ctx, "relu", x)
+        if y is None:
+            y = get_array_module(x).maximum(x, 0)
+            ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.kernel is not None:
+            return ctx.kernel.backward(ctx, grad)
         (y,) = ctx.saved_tensors
-        xp = get_array_module(grad)
-        out = xp.empty_like(y, dtype=grad.dtype)
-        parallel.over_batch(lambda s: xp.multiply(grad[s], y[s] > 0, out=out[s]), out, blocked=True)
-        return out
+        return grad * (y > 0)
 
 
 class LeakyReLU(Function):

@@ -4,337 +4,113 @@ For output pixel (y, x) and output channel o:
 
     out[n, o, y, x] = b[o] + Σ_{c, i, j} W[o, c, i, j] · x_pad[n, c, y·S_h + i·D_h, x·S_w + j·D_w]
 
-With ``cols`` the im2col matrix (one row per output pixel, F_h·F_w·C columns) and ``Wm`` the
-filters as columns (F_h·F_w·C, C_out) this is ``out = cols @ Wm + b``, and backward is two more
-products: dL/dWm = colsᵀ @ G and dL/dcols = G @ Wmᵀ, which col2im adds back onto the image.
-Grouped convolution does this per group of C/groups channels; the depthwise case (one input
-channel per group, MobileNet's spatial filter) is a sum over taps of per-channel products.
+**im2col** ("image to columns") turns the sliding into one matrix product: every output pixel
+gets a row holding the C·F_h·F_w input values under its window, so with ``cols`` (N·H_out·W_out,
+C·F_h·F_w) and the filters as rows ``Wm`` (C_out, C·F_h·F_w), ``out = cols Wmᵀ + b``. Backward
+is two more products: dL/dWm = Gᵀ cols and dL/dcols = G Wm, which **col2im**, the adjoint of
+im2col, adds back onto the image (a cell read by several windows gets the sum of their
+gradients). Grouped convolution does this per group of C/groups channels.
+
+This is the reference: ``HUBEL_KERNELS=reference`` runs exactly this code. The fast kernel
+(``kernels/conv.py``: channels-last pieces over threads, per-tap BLAS products) gives the same
+numbers and is tested equal to it.
 """
 
 from __future__ import annotations
 
-import numbers
-
-from .. import blas, parallel
+from .. import kernels
 from ..autograd import Function
 from ..backend import get_array_module
+from ..geometry import Window, pair, positive_int, same_padding
 from ..tensor import Tensor
-from .window import (
-    CHUNK_BYTES,
-    Window,
-    channels_last,
-    chunks,
-    col2im,
-    col2im_shifted,
-    extend_columns,
-    im2col,
-    pad_image,
-    pair,
-    to_nchw,
-    unpad_image,
-    windows,
-)
 
-SAVE_COLS_BYTES = 256 << 20  # keep im2col for backward up to this size; rebuild it above
-# im2col pieces stay well under glibc's mmap threshold (32 MiB, backend.py): then malloc reuses
-# the same heap memory every step instead of the kernel mapping (and zeroing) fresh pages.
-PIECE_BYTES = 16 << 20
-TAPS_MIN_CHANNELS = 16  # grouped convs take the per-tap input gradient when groups are this wide
-TAPS_MIN_ROWS = 256  # the per-tap products of the input gradient: blocks of at least this many
+
+def im2col(x_padded, window: Window, out_hw: tuple[int, int]):
+    """(N, C, H_pad, W_pad) → (N·H_out·W_out, C·F_h·F_w): row (n, y, x) holds the cells of
+    window (y, x), ordered (c, i, j) like a filter's weights. One strided copy per tap."""
+    xp = get_array_module(x_padded)
+    n, c = x_padded.shape[:2]
+    (kh, kw), (ho, wo) = window.kernel, out_hw
+    cols = xp.empty((n, ho, wo, c, kh, kw), dtype=x_padded.dtype)
+    for _, i, j in window.taps():
+        rows, columns = window.tap(i, j, out_hw)
+        cols[..., i, j] = x_padded[:, :, rows, columns].transpose(0, 2, 3, 1)
+    return cols.reshape(n * ho * wo, c * kh * kw)
+
+
+def col2im(cols, padded_shape, window: Window, out_hw: tuple[int, int]):
+    """The adjoint of ``im2col``: (N·H_out·W_out, C·F_h·F_w) → (N, C, H_pad, W_pad), each
+    window's values added back onto the cells it read."""
+    xp = get_array_module(cols)
+    n, c = padded_shape[:2]
+    (kh, kw), (ho, wo) = window.kernel, out_hw
+    cols = cols.reshape(n, ho, wo, c, kh, kw)
+    image = xp.zeros(padded_shape, dtype=cols.dtype)
+    for _, i, j in window.taps():
+        rows, columns = window.tap(i, j, out_hw)
+        image[:, :, rows, columns] += cols[..., i, j].transpose(0, 3, 1, 2)
+    return image
+
+
+def pad(x, padding, value: float = 0.0):
+    """(N, C, H, W) with (top, bottom, left, right) cells of ``value`` around each plane."""
+    top, bottom, left, right = padding
+    widths = ((0, 0), (0, 0), (top, bottom), (left, right))
+    return get_array_module(x).pad(x, widths, constant_values=value)
+
+
+def unpad(grad_padded, padding, shape):
+    """The adjoint of ``pad``: the gradient of the (N, C, H, W) input of ``shape``."""
+    top, left = padding[0], padding[2]
+    return grad_padded[:, :, top : top + shape[2], left : left + shape[3]]
 
 
 class Conv2d(Function):
     """out = conv(x, W) + b with x (N, C_in, H, W), W (C_out, C_in/groups, F_h, F_w), b (C_out,).
 
-    dL/db = Σ G over (N, H_out, W_out);  dL/dW = colsᵀ G;  dL/dx = col2im(G Wᵀ)
-    (per group). The output is an NCHW view of channels-last memory.
+    Per group (C/g input and C_out/g output channels), with G = dL/dout as (N·H_out·W_out, C_out/g):
+      out = cols Wmᵀ + b,   dL/db = Σ G,   dL/dWm = Gᵀ cols,   dL/dx = col2im(G Wm).
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, *, window: Window, groups: int = 1):
+        out = kernels.forward(ctx, "conv2d", x, weight, bias, window, groups)
+        if out is not None:
+            return out
+        n, out_c = x.shape[0], weight.shape[0]
         out_hw = window.output_shape(x.shape[2], x.shape[3], "conv2d")
-        padded = pad_image(x.transpose(0, 2, 3, 1), window.padding)
-        ctx.window, ctx.groups, ctx.out_hw, ctx.x_shape = window, groups, out_hw, x.shape
+        padded = pad(x, window.padding)
+        # Group g's columns are its C/g channels' cells: a (g, M, C/g·F_h·F_w) stack of matrices.
+        cols = im2col(padded, window, out_hw)
+        cols = cols.reshape(cols.shape[0], groups, -1).transpose(1, 0, 2)
+        w_rows = weight.reshape(groups, out_c // groups, -1)  # (g, C_out/g, C/g·F_h·F_w)
+        out = (cols @ w_rows.transpose(0, 2, 1)).transpose(1, 0, 2).reshape(n, *out_hw, out_c)
+        if bias is not None:
+            out = out + bias
+        ctx.save_for_backward(cols, w_rows)
+        ctx.window, ctx.out_hw, ctx.x_shape, ctx.padded_shape = (
+            window,
+            out_hw,
+            x.shape,
+            padded.shape,
+        )
         ctx.weight_shape = weight.shape
-        if groups > 1 and weight.shape[1] == 1:
-            out = _depthwise_forward(ctx, padded, weight, window, out_hw)
-            if bias is not None:
-                out += bias
-        else:
-            out = _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups)
-        return to_nchw(out)
+        return out.transpose(0, 3, 1, 2)
 
     @staticmethod
     def backward(ctx, grad):
-        need_x, need_w = ctx.needs_input_grad[:2]
-        need_b = len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]
-        grad = channels_last(grad)  # (N, H_out, W_out, C_out)
-        if ctx.groups > 1 and ctx.weight_shape[1] == 1:
-            grad_padded, grad_w = _depthwise_backward(ctx, grad, need_x, need_w)
-        else:
-            grad_padded, grad_w = _im2col_backward(ctx, grad, need_x, need_w)
-        grad_x = None
-        if need_x:
-            n, c, h, w = ctx.x_shape
-            grad_x = to_nchw(unpad_image(grad_padded, ctx.window.padding, (n, h, w, c)))
-        grad_b = None
-        if need_b:
-            xp = get_array_module(grad)
-            grad_b = sum(parallel.over_batch(lambda s: xp.einsum("nhwc->c", grad[s]), grad))
+        if ctx.kernel is not None:
+            return ctx.kernel.backward(ctx, grad)
+        cols, w_rows = ctx.saved_tensors
+        groups, out_group = w_rows.shape[:2]
+        # G as (g, M, C_out/g): row (n, y, x), the output channels of each group.
+        g = grad.transpose(0, 2, 3, 1).reshape(-1, groups, out_group).transpose(1, 0, 2)
+        grad_w = (g.transpose(0, 2, 1) @ cols).reshape(ctx.weight_shape)
+        grad_cols = (g @ w_rows).transpose(1, 0, 2).reshape(g.shape[1], -1)
+        grad_padded = col2im(grad_cols, ctx.padded_shape, ctx.window, ctx.out_hw)
+        grad_x = unpad(grad_padded, ctx.window.padding, ctx.x_shape)
+        grad_b = grad.sum(axis=(0, 2, 3)) if len(ctx.needs_input_grad) > 2 else None
         return grad_x, grad_w, grad_b
-
-
-def _pieces(n, out_hw, row_bytes, budget):
-    """The (batch slice, output-row slice) pieces of the im2col work: ``chunks`` of at most
-    ``budget`` bytes, or ``PIECES_PER_THREAD`` shares per thread when that makes more."""
-    pieces = chunks(n, out_hw, row_bytes, budget)
-    if pieces[0][1] != slice(0, out_hw[0]):  # bands of rows: an image is over the budget
-        return pieces
-    image_bytes = out_hw[0] * out_hw[1] * row_bytes
-    shares = parallel.shares_of(n, image_bytes, parallel.PIECES_PER_THREAD)
-    if len(shares) > len(pieces):
-        return [(batch, slice(0, out_hw[0])) for batch in shares]
-    return pieces
-
-
-def _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups):
-    xp = get_array_module(padded)
-    out_c, c_group, kh, kw = weight.shape
-    n, wo = padded.shape[0], out_hw[1]
-    # Filters as columns, per group: (C_out, C/g, F_h, F_w) → (g, F_h·F_w·C/g, C_out/g), rows
-    # ordered (i, j, c) like the im2col columns.
-    w_cols = weight.reshape(groups, out_c // groups, c_group, kh, kw).transpose(0, 3, 4, 2, 1)
-    # NOTE: for 1x1 kernels this stays a transposed view, which BLAS reads as it is: copying
-    # it would cost more than the product itself at batch 1 (ResNet-50: 44 of 100 ms).
-    w_cols = w_cols.reshape(groups, kh * kw * c_group, out_c // groups)
-    row_bytes = kh * kw * padded.shape[3] * padded.itemsize
-    need_w = ctx.needs_input_grad[1]
-    keep_cols = need_w and n * out_hw[0] * wo * row_bytes <= SAVE_COLS_BYTES
-    budget = min(PIECE_BYTES, SAVE_COLS_BYTES if keep_cols else CHUNK_BYTES)
-    pieces = _pieces(n, out_hw, row_bytes, budget)
-    out = xp.empty((n, *out_hw, out_c), dtype=padded.dtype)
-
-    def piece_forward(piece):
-        batch, rows = piece
-        piece_hw = (rows.stop - rows.start, wo)
-        cols = im2col(padded[batch, window.input_rows(rows)], window, piece_hw, groups)
-        # Write the product straight into the output: each piece is a contiguous block of it.
-        flat = out[batch, rows].reshape(-1, out_c)
-        target = flat.reshape(-1, groups, out_c // groups).transpose(1, 0, 2)
-        # With a bias, go in blocks of rows and add it to each block while it is in cache.
-        rows_per_block = parallel.BLOCK_BYTES // (out_c * out.itemsize)
-        step = flat.shape[0] if bias is None else max(1, rows_per_block)
-        for start in range(0, flat.shape[0], step):
-            block = slice(start, start + step)
-            xp.matmul(cols[:, block], w_cols, out=target[:, block])
-            if bias is not None:
-                flat[block] += bias
-        return cols if keep_cols else None
-
-    cols = parallel.run(piece_forward, pieces)
-    ctx.w_cols, ctx.pieces, ctx.padded_shape = w_cols, pieces, padded.shape
-    # dL/dW needs the columns: keep them when small, else keep the padded input and rebuild.
-    if keep_cols:
-        ctx.save_for_backward(None, cols)
-    else:
-        ctx.save_for_backward(padded if need_w else None, None)
-    return out
-
-
-def _im2col_backward(ctx, grad, need_x, need_w):
-    xp = get_array_module(grad)
-    padded, saved_cols = ctx.saved_tensors
-    window, groups, w_cols, wo = ctx.window, ctx.groups, ctx.w_cols, ctx.out_hw[1]
-    out_c, c_group, kh, kw = ctx.weight_shape
-    w_taps = w_cols.reshape(groups, kh * kw, c_group, -1)  # (g, tap, C/g, C_out/g)
-    shifted = need_x and window.stride == (1, 1)
-
-    def piece_grad_w(index):
-        batch, rows = ctx.pieces[index]
-        g = grad[batch, rows].reshape(-1, groups, w_cols.shape[2]).transpose(1, 0, 2)
-        if saved_cols is not None:
-            cols = saved_cols[index]
-        else:
-            piece_hw = (rows.stop - rows.start, wo)
-            cols = im2col(padded[batch, window.input_rows(rows)], window, piece_hw, groups)
-        return cols.transpose(0, 2, 1) @ g
-
-    grad_w = None
-    if need_w:
-        grad_w_cols = sum(parallel.run(piece_grad_w, range(len(ctx.pieces))))
-        grad_w = grad_w_cols.reshape(groups, kh, kw, c_group, out_c // groups)
-        grad_w = grad_w.transpose(0, 4, 3, 1, 2).reshape(ctx.weight_shape)
-    grad_padded = None
-    if shifted and blas.usable(grad, w_taps) and (groups == 1 or c_group >= TAPS_MIN_CHANNELS):
-        grad_padded = _input_grad_taps(grad, w_taps, ctx.padded_shape, window)
-    elif shifted:
-        grad_padded = _input_grad_shifted(grad, w_taps, ctx.padded_shape, window, groups)
-    elif need_x:
-        # NOTE: pieces may be overlapping bands of one image: these adds stay on one thread.
-        grad_padded = xp.zeros(ctx.padded_shape, dtype=grad.dtype)
-        for batch, rows in ctx.pieces:
-            in_rows, piece_hw = window.input_rows(rows), (rows.stop - rows.start, wo)
-            g = grad[batch, rows].reshape(-1, groups, w_cols.shape[2]).transpose(1, 0, 2)
-            col2im(_tap_columns(g, w_taps), grad_padded[batch, in_rows], window, piece_hw)
-    return grad_padded, grad_w
-
-
-def _input_grad_taps(grad, w_taps, padded_shape, window):
-    """dL/dx_pad for a stride-1 convolution, (N, H_pad, W_pad, C): per tap, one product added
-    straight into the gradient (BLAS with beta = 1, ``blas.py``), no column matrix.
-
-    Number the cells of the padded images one after another, q = (n·H_pad + row)·W_pad + col,
-    and put the upstream gradient G on that grid (output (y, x) at cell q = (n·H_pad + y)·W_pad
-    + x, zeros on the cells no output sits on). Tap (i, j) of the output at q read the input
-    cell q + s with s = i·D_h·W_pad + j·D_w, so
-
-        dL/dx_pad[q] = Σ_taps G[q - s] W_tapᵀ
-
-    and each term is a band of G's rows, shifted by s, times a small matrix. A band never
-    reaches into another image: G is zero wherever a tap would step past its image's edge.
-    Work goes a few images at a time (split over the threads): G is put on their grid, then
-    every tap adds into blocks of rows small enough to stay in cache meanwhile.
-    """
-    xp = get_array_module(grad)
-    n, height, width, c = padded_shape
-    groups, _, c_group, out_group = w_taps.shape
-    ho, wo, out_c = grad.shape[1:]
-    cells = height * width
-    (dh, dw), taps = window.dilation, list(window.taps())
-    shifts = [i * dh * width + j * dw for _, i, j in taps]
-    lead = max(shifts)  # zero rows before the first image: every tap's band starts inside
-    w_taps = xp.ascontiguousarray(w_taps)  # (g, tap, C/g, C_out/g): W_tapᵀ is its transpose
-    flat = xp.empty((n * cells, c), dtype=grad.dtype)
-    rows = max(TAPS_MIN_ROWS, parallel.BLOCK_BYTES // (c * grad.itemsize))
-    per = max(1, rows // cells)  # images per work item: G on the grid is built, then used
-
-    def item(images):
-        count = images.stop - images.start
-        if (ho, wo) == (height, width):  # no padding and a 1x1 span: G is its own grid
-            grid = grad[images].reshape(-1, out_c)
-        else:
-            grid = xp.empty((lead + count * cells, out_c), dtype=grad.dtype)
-            grid[:lead] = 0
-            local = grid[lead:].reshape(count, height, width, out_c)
-            local[:, ho:] = 0
-            local[:, :ho, wo:] = 0
-            local[:, :ho, :wo] = grad[images]
-        target = flat[images.start * cells : images.stop * cells]
-        for start in range(0, count * cells, rows):
-            stop = min(count * cells, start + rows)
-            for g in range(groups):
-                out = target[start:stop, g * c_group : (g + 1) * c_group]
-                for index, shift in enumerate(shifts):
-                    band = grid[lead + start - shift : lead + stop - shift]
-                    band = band[:, g * out_group : (g + 1) * out_group]
-                    blas.gemm(band, w_taps[g, index], out, trans_b=True, accumulate=index > 0)
-
-    parallel.run(item, [slice(i, min(i + per, n)) for i in range(0, n, per)])
-    return flat.reshape(n, height, width, c)
-
-
-def _input_grad_shifted(grad, w_taps, padded_shape, window, groups):
-    """dL/dx_pad for a stride-1 convolution, (N, H_pad, W_pad, C), by ``col2im_shifted``: the
-    upstream gradient gets the padded width (zero columns on the right), each tap's product
-    G W_kᵀ comes out on that extended grid and goes back with contiguous adds. Each thread
-    takes a share of the images, a few at a time (one product stays under ``CHUNK_BYTES``)."""
-    xp = get_array_module(grad)
-    n, height, width, c = padded_shape
-    cells, out_c = height * width, grad.shape[3]
-    flat = xp.empty((n * cells, c), dtype=grad.dtype)
-    image_bytes = grad.shape[1] * width * max(c, out_c) * grad.itemsize
-    per = max(1, CHUNK_BYTES // image_bytes)
-
-    def share_grad(images):
-        for start in range(images.start, images.stop, per):
-            stop = min(images.stop, start + per)
-            extended = extend_columns(grad[start:stop], width)
-            g = extended.reshape(-1, groups, out_c // groups).transpose(1, 0, 2)
-            target = flat[start * cells : stop * cells]
-            col2im_shifted(_tap_columns(g, w_taps), target, window, (height, width))
-
-    parallel.run(share_grad, parallel.shares_of(n, image_bytes, parallel.PIECES_PER_THREAD))
-    return flat.reshape(n, height, width, c)
-
-
-def _tap_columns(grad, w_taps):
-    """Column gradient G Wᵀ one tap block at a time: block k is G W_kᵀ, (N·H_out·W_out, C)."""
-
-    def block(k):
-        product = grad @ w_taps[:, k].transpose(0, 2, 1)  # (g, M, C_out/g) @ (g, C_out/g, C/g)
-        if product.shape[0] == 1:
-            return product[0]
-        return product.transpose(1, 0, 2).reshape(product.shape[1], -1)
-
-    return block
-
-
-def _depthwise_forward(ctx, padded, weight, window, out_hw):
-    """One input channel per group: out[..., o] = Σ_{i,j} x_pad[tap (i, j)][..., o] · W[o, 0, i, j].
-
-    One ``einsum`` over the strided window view (no im2col copy: with one channel per group
-    there is no matrix product to feed). A channel multiplier m = C_out / C_in > 1 repeats
-    each input channel m times first, so output channel o reads input channel o // m, as in
-    PyTorch's grouping.
-    """
-    xp = get_array_module(padded)
-    multiplier = weight.shape[0] // padded.shape[3]
-    if multiplier > 1:
-        padded = xp.repeat(padded, multiplier, axis=3)
-    # NOTE: einsum is 4x slower when an operand is a transposed view: make the taps contiguous.
-    taps = xp.ascontiguousarray(weight[:, 0].transpose(1, 2, 0))  # (F_h, F_w, C_out)
-    ctx.save_for_backward(padded, taps)
-    ctx.multiplier = multiplier
-    out = xp.empty((padded.shape[0], *out_hw, padded.shape[3]), dtype=padded.dtype)
-
-    def share(s):  # images split over the threads
-        xp.einsum("nhwijc,ijc->nhwc", windows(padded[s], window, out_hw), taps, out=out[s])
-
-    parallel.over_batch(share, padded)
-    return out
-
-
-def _depthwise_backward(ctx, grad, need_x, need_w):
-    """dL/dW[c, i, j] = Σ_{n,y,x} x_pad[window (i, j)] · G;  dL/dx_pad: with stride 1 it is
-    again a depthwise correlation, of G padded by the kernel's span - 1 with the flipped
-    kernel (a "transposed convolution"); with larger strides, one strided add per tap."""
-    xp = get_array_module(grad)
-    padded, taps = ctx.saved_tensors
-    window, out_hw = ctx.window, ctx.out_hw
-    grad_w = None
-    if need_w:
-
-        def share_w(s):
-            return xp.einsum("nhwijc,nhwc->ijc", windows(padded[s], window, out_hw), grad[s])
-
-        grad_taps = sum(parallel.over_batch(share_w, padded))
-        grad_w = grad_taps.transpose(2, 0, 1).reshape(ctx.weight_shape)
-    if not need_x:
-        return None, grad_w
-    if window.stride == (1, 1):
-        (span_h, span_w), dilation = window.span, window.dilation
-        flipped = Window(window.kernel, (1, 1), (span_h - 1,) * 2 + (span_w - 1,) * 2, dilation)
-        grad_pad = pad_image(grad, flipped.padding)
-        flipped_taps = xp.ascontiguousarray(taps[::-1, ::-1])
-        grad_padded = xp.empty(padded.shape, dtype=grad.dtype)
-
-        def share_x(s):
-            view = windows(grad_pad[s], flipped, padded.shape[1:3])
-            xp.einsum("nhwijc,ijc->nhwc", view, flipped_taps, out=grad_padded[s])
-
-        parallel.over_batch(share_x, grad_padded)
-    else:
-        grad_padded = xp.zeros(padded.shape, dtype=grad.dtype)
-
-        def share_x(s):
-            target, g = grad_padded[s], grad[s]
-            for _, i, j in window.taps():
-                target[window.offset(i, j, out_hw)] += g * taps[i, j]
-
-        parallel.over_batch(share_x, grad_padded)
-    if ctx.multiplier > 1:  # undo the repeat: sum the copies of each channel
-        grad_padded = grad_padded.reshape(*grad_padded.shape[:3], -1, ctx.multiplier).sum(axis=4)
-    return grad_padded, grad_w
 
 
 # ------------------------------------------------------------------------ public function
@@ -352,8 +128,7 @@ def conv_window(kernel_size, stride, padding, dilation, owner: str) -> Window:
     if padding == "same":
         if stride != (1, 1):
             raise ValueError(f"{owner}: padding='same' needs stride=1, got stride={stride}")
-        totals = [d * (f - 1) for d, f in zip(dilation, kernel)]
-        pads = tuple(p for t in totals for p in (t // 2, t - t // 2))
+        pads = tuple(p for f, d in zip(kernel, dilation) for p in same_padding(f, d))
         return Window(kernel, stride, pads, dilation)
     if isinstance(padding, str):
         raise ValueError(
@@ -388,8 +163,7 @@ def conv2d(
             f"{owner}: expected weight of shape (C_out, C_in/groups, F_h, F_w), got {weight.shape}"
         )
     out_c, c_group = weight.shape[:2]
-    if not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"{owner}: groups must be a positive int, got {groups!r}")
+    groups = positive_int(owner, "groups", groups)
     if out_c % groups:
         raise ValueError(f"{owner}: groups={groups} must divide out_channels={out_c}")
     if input.ndim != 4 or input.shape[1] != c_group * groups:
@@ -408,4 +182,4 @@ def conv2d(
     window = conv_window(weight.shape[2:], stride, padding, dilation, owner)
     window.output_shape(input.shape[2], input.shape[3], owner)
     inputs = (input, weight) if bias is None else (input, weight, bias)
-    return Conv2d.apply(*inputs, window=window, groups=int(groups))
+    return Conv2d.apply(*inputs, window=window, groups=groups)

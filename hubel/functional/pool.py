@@ -1,21 +1,26 @@
 """Pooling: summarise each window of a feature map by its max or its mean.
 
-Fixed windows go through the same window routine as convolution, one kernel tap at a time:
-for tap (i, j) the cells it covers under every output position form one strided slice, so a
-max over the window is F_h·F_w element-wise maxima over whole arrays, never a loop over pixels.
-Adaptive pooling picks, for output bin i of n over an input axis of length L, the cells
-[floor(i·L/n), ceil((i+1)·L/n)), PyTorch's bins (they overlap when L/n is not an integer).
+Fixed windows use the same im2col as convolution (``conv.py``): with every window's cells in
+one row, the max of a window is the max of its row, and its argmax is the tap whose cell gets
+the whole gradient in backward (col2im puts it back on the image). Average pooling sums the
+window's taps, one strided slice per tap. Adaptive pooling picks, for output bin i of n over an
+input axis of length L, the cells [floor(i·L/n), ceil((i+1)·L/n)), PyTorch's bins (they overlap
+when L/n is not an integer).
+
+This is the reference: ``HUBEL_KERNELS=reference`` runs exactly this code. The fast max pool
+(``kernels/pool.py``: a branch-free tournament over channels-last blocks) is tested equal to it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import parallel
+from .. import kernels
 from ..autograd import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, lowest
+from ..geometry import Window, first_valid_tap, pair, pool_padding
 from ..tensor import Tensor
-from .window import Window, channels_last, pad_image, pair, to_nchw, unpad_image
+from .conv import col2im, im2col, pad, unpad
 
 
 def pool_window(kernel_size, stride, padding, dilation, owner: str) -> Window:
@@ -41,140 +46,57 @@ def _check_input(input, owner: str) -> None:
         raise ValueError(f"{owner}: expected input of shape (N, C, H, W), got {input.shape}{hint}")
 
 
-def _pool_padding(window: Window, in_hw, out_hw) -> tuple[int, int, int, int]:
-    """The window's padding plus the cells a ceil-mode last window reaches past the padded
-    input on the bottom/right (they never count: -inf for max, excluded from the mean)."""
-    top, bottom, left, right = window.padding
-    extra = [
-        max(0, (o - 1) * s + span - (size + lo + hi))
-        for o, s, span, size, lo, hi in zip(
-            out_hw, window.stride, window.span, in_hw, (top, left), (bottom, right)
-        )
-    ]
-    return top, bottom + extra[0], left, right + extra[1]
-
-
 # ------------------------------------------------------------------------------ max pooling
-def _max_windows(padded, window: Window, out_hw, first_valid):
-    """The max of every window and the tap (row-major k = i·F_w + j) that holds it, PyTorch's
-    choice: the first max on ties, the last NaN when there are NaNs.
+def window_max(x, window: Window, ceil_mode: bool):
+    """The max of every window of (N, C, H, W) and the tap k = i·F_w + j that holds it, both
+    (N, H_out, W_out, C), with the windows' cells as (N·H_out·W_out·C, F_h·F_w) rows.
 
-    Branch-free (a masked copy with a random mask was 5x slower: the CPU mispredicts every
-    other element): 2x2 windows as a tournament of pairs, others one tap at a time. Images are
-    split over the threads and walked in cache-sized blocks (parallel.py).
+    Padding is -inf, so it never wins. The tap follows PyTorch: the first max on ties, the
+    last NaN when the window holds NaNs, the first tap inside the image when all is -inf.
     """
-    xp = get_array_module(padded)
-    shape = (padded.shape[0], *out_hw, padded.shape[3])
-    best = xp.empty(shape, dtype=padded.dtype)
-    argmax = xp.empty(shape, dtype=np.min_scalar_type(window.kernel[0] * window.kernel[1]))
-    # The tournament needs tap 0 inside the image everywhere (no padding before a window).
-    pairwise = window.kernel == (2, 2) and not first_valid.any()
-
-    def share(s):
-        taps = [(k, padded[s][window.offset(i, j, out_hw)]) for k, i, j in window.taps()]
-        top, arg = best[s], argmax[s]
-        if pairwise:
-            _max_of_four(*(values for _, values in taps), top, arg)
-        else:
-            _max_in_turn(taps, top, arg, first_valid)
-        if xp.isnan(top).any():  # rare: PyTorch points at the last NaN of the window
-            for k, values in taps:
-                xp.maximum(arg, xp.isnan(values) * arg.dtype.type(k), out=arg)
-
-    parallel.over_batch(share, padded, blocked=True)
-    return best, argmax
-
-
-def _max_in_turn(taps, top, arg, first_valid):
-    """One tap at a time: ``top = maximum(top, v)``; since k only grows, the tap of the max is
-    ``arg = maximum(arg, k·(v > top))``."""
-    xp = get_array_module(top)
-    top[...] = taps[0][1]
-    arg[...] = first_valid[:, :, None]  # only cells in the padding come before it
-    greater = xp.empty(top.shape, dtype=bool)
-    for k, values in taps[1:]:
-        xp.greater(values, top, out=greater)
-        xp.maximum(top, values, out=top)  # NOTE: maximum propagates NaN, as PyTorch's max
-        xp.maximum(arg, greater.view(np.uint8) * arg.dtype.type(k), out=arg)
-
-
-def _max_of_four(a, b, c, d, top, arg):
-    """The max of taps (a, b / c, d) = (0, 1 / 2, 3) and its tap, first on ties: the winner of
-    each row's pair, then of the two winners; 3 maxima and 3 comparisons (half of
-    ``_max_in_turn``'s passes), the tap index in uint8 arithmetic without branches."""
-    xp = get_array_module(top)
-    upper = xp.maximum(a, b)
-    right_upper = xp.greater(b, a).view(np.uint8)  # 1 when b is strictly larger
-    xp.maximum(c, d, out=top)
-    right_lower = xp.greater(d, c).view(np.uint8)
-    lower = xp.greater(top, upper).view(np.uint8)  # the lower pair wins only when larger
-    xp.maximum(upper, top, out=top)
-    # arg = lower ? 2 + right_lower : right_upper, as right_upper + lower·(2 + rl - ru) mod 256
-    xp.subtract(right_lower, right_upper, out=arg)
-    arg += 2
-    arg *= lower
-    arg += right_upper
-
-
-def _first_valid_tap(window: Window, in_hw, out_hw, owner: str, xp):
-    """Per output position, the first tap inside the image (not the padding): where PyTorch's
-    index points when every value in the window is -inf. Shape (H_out, W_out)."""
-    firsts = []
-    geometry = zip(window.kernel, window.stride, window.dilation, window.padding[::2])
-    for axis, size, o, (f, s, d, lo) in zip(("height", "width"), in_hw, out_hw, geometry):
-        start = xp.arange(o) * s - lo  # first cell of each window, maybe in the padding
-        first = xp.maximum(0, -(start // d))  # ceil(-start / d) taps to step inside
-        empty = (first >= f) | (start + first * d >= size)
-        if empty.any():  # a dilated kernel can step over a small image and see only padding
-            raise ValueError(
-                f"{owner}: with kernel_size={f}, dilation={d}, padding={lo} the window at "
-                f"output {axis} {int(xp.argmax(empty))} sees only padding (input {axis} {size})"
-            )
-        firsts.append(first)
-    return firsts[0][:, None] * window.kernel[1] + firsts[1][None, :]
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    out_hw = window.output_shape(h, w, "max_pool2d", ceil_mode)
+    padded = pad(x, pool_padding(window, (h, w), out_hw), lowest(x.dtype))
+    cols = im2col(padded, window, out_hw).reshape(n, *out_hw, c, -1)  # (N, H_o, W_o, C, K)
+    tap = cols.argmax(axis=-1)  # NOTE: argmax stops at the first NaN; PyTorch takes the last
+    nan = xp.isnan(cols)
+    if nan.any():
+        last_nan = cols.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
+        tap = xp.where(nan.any(axis=-1), last_nan, tap)
+    values = xp.take_along_axis(cols, tap[..., None], axis=-1)[..., 0]
+    first_valid = first_valid_tap(window, (h, w), out_hw, "max_pool2d", xp)
+    tap = xp.where(values == -np.inf, first_valid[:, :, None], tap)
+    return values, tap, cols.shape
 
 
 class MaxPool2d(Function):
-    """y = max of each window;  dL/dx = G at the one cell that was the max, 0 elsewhere.
-
-    The forward receives the max and its tap already found (so that ``return_indices`` reuses
-    them); backward routes each gradient to that tap's cell.
-    """
+    """y = max of each window;  dL/dx = G at the one cell that was the max, 0 elsewhere:
+    in column form, G times the one-hot row of the max's tap, then col2im."""
 
     @staticmethod
-    def forward(ctx, x, *, values, argmax, window, padding):
-        ctx.argmax, ctx.window, ctx.padding, ctx.x_shape = argmax, window, padding, x.shape
-        return to_nchw(values)
+    def forward(ctx, x, *, window: Window, ceil_mode: bool = False):
+        out = kernels.forward(ctx, "max_pool2d", x, window, ceil_mode)
+        if out is not None:
+            return out
+        values, tap, cols_shape = window_max(x, window, ceil_mode)
+        ctx.tap, ctx.cols_shape, ctx.window, ctx.x_shape = tap, cols_shape, window, x.shape
+        ctx.padding = pool_padding(window, x.shape[2:], values.shape[1:3])
+        return values.transpose(0, 3, 1, 2)
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.kernel is not None:
+            return ctx.kernel.backward(ctx, grad)
         xp = get_array_module(grad)
-        grad = channels_last(grad)
         n, c, h, w = ctx.x_shape
         top, bottom, left, right = ctx.padding
-        window, out_hw, argmax = ctx.window, grad.shape[1:3], ctx.argmax
-        padded_shape = (n, h + top + bottom, w + left + right, c)
-        # Windows that do not overlap (stride >= span) own their cells: write, don't add; and
-        # when they also tile the padded input (stride = span, nothing left over) every cell
-        # gets written, so the buffer needs no zeros first.
-        disjoint = all(s >= span for s, span in zip(window.stride, window.span))
-        tiled = window.dilation == (1, 1) and all(
-            s == f and o * s == size
-            for s, f, o, size in zip(window.stride, window.kernel, out_hw, padded_shape[1:3])
-        )
-        padded = (xp.empty if tiled else xp.zeros)(padded_shape, dtype=grad.dtype)
-
-        def share(s):
-            g, arg = grad[s], argmax[s]
-            for k, i, j in window.taps():
-                cells = padded[s][window.offset(i, j, out_hw)]
-                if disjoint:
-                    xp.multiply(g, arg == k, out=cells)
-                else:
-                    cells += g * (arg == k)
-
-        parallel.over_batch(share, padded, blocked=True)
-        return to_nchw(unpad_image(padded, ctx.padding, (n, h, w, c)))
+        one_hot = ctx.tap[..., None] == xp.arange(ctx.cols_shape[-1])  # (N, H_o, W_o, C, K)
+        grad_cols = grad.transpose(0, 2, 3, 1)[..., None] * one_hot
+        padded_shape = (n, c, h + top + bottom, w + left + right)
+        out_hw = ctx.cols_shape[1:3]
+        grad_cols = grad_cols.reshape(-1, c * ctx.cols_shape[-1])
+        return unpad(col2im(grad_cols, padded_shape, ctx.window, out_hw), ctx.padding, ctx.x_shape)
 
 
 def max_pool2d(
@@ -195,22 +117,20 @@ def max_pool2d(
     _check_input(input, owner)
     window = pool_window(kernel_size, stride, padding, dilation, owner)
     xp = get_array_module(input.data)
-    n, c, h, w = input.shape
+    h, w = input.shape[2:]
     out_hw = window.output_shape(h, w, owner, ceil_mode)
-    pads = _pool_padding(window, (h, w), out_hw)
-    padded = pad_image(input.data.transpose(0, 2, 3, 1), pads, value=-np.inf)
-    first_valid = _first_valid_tap(window, (h, w), out_hw, owner, xp)
-    values, argmax = _max_windows(padded, window, out_hw, first_valid)
-    out = MaxPool2d.apply(input, values=values, argmax=argmax, window=window, padding=pads)
+    first_valid_tap(window, (h, w), out_hw, owner, xp)  # a window that sees only padding
+    out = MaxPool2d.apply(input, window=window, ceil_mode=bool(ceil_mode))
     if not return_indices:
         return out
+    _, tap, _ = window_max(input.data, window, ceil_mode)
     # Tap k of output (y, x) is padded cell (y·S + i·D, x·S + j·D); undo the padding.
     kw = window.kernel[1]
-    rows = xp.arange(out_hw[0])[:, None] * window.stride[0] - pads[0]
-    cols = xp.arange(out_hw[1])[None, :] * window.stride[1] - pads[2]
-    rows = rows[:, :, None] + (argmax // kw).astype(np.int64) * window.dilation[0]
-    cols = cols[:, :, None] + (argmax % kw).astype(np.int64) * window.dilation[1]
-    return out, Tensor(to_nchw(rows * w + cols))
+    rows = xp.arange(out_hw[0])[:, None] * window.stride[0] - window.padding[0]
+    cols = xp.arange(out_hw[1])[None, :] * window.stride[1] - window.padding[2]
+    rows = rows[:, :, None] + (tap // kw) * window.dilation[0]
+    cols = cols[:, :, None] + (tap % kw) * window.dilation[1]
+    return out, Tensor((rows * w + cols).astype(np.int64).transpose(0, 3, 1, 2))
 
 
 # ------------------------------------------------------------------------------ avg pooling
@@ -225,30 +145,26 @@ def _axis_counts(out: int, size: int, kernel: int, stride: int, pad: int, includ
 
 
 class AvgPool2d(Function):
-    """y = (1/d) Σ of each window (d: the divisor);  dL/dx: each cell gets G/d from every
-    window that covers it."""
+    """y = (1/d) Σ of each window (d: the divisor), one strided slice per tap;  dL/dx: each
+    cell gets G/d from every window that covers it."""
 
     @staticmethod
     def forward(ctx, x, *, window, out_hw, padding, divisor):
-        xp = get_array_module(x)
-        padded = pad_image(x.transpose(0, 2, 3, 1), padding)
-        total = xp.zeros((x.shape[0], *out_hw, x.shape[1]), dtype=x.dtype)
+        padded = pad(x, padding)
+        total = get_array_module(x).zeros((*x.shape[:2], *out_hw), dtype=x.dtype)
         for _, i, j in window.taps():
-            total += padded[window.offset(i, j, out_hw)]
-        total /= divisor
+            total += padded[(..., *window.tap(i, j, out_hw))]
         ctx.window, ctx.padding, ctx.divisor, ctx.x_shape = window, padding, divisor, x.shape
-        return to_nchw(total)
+        ctx.padded_shape = padded.shape
+        return total / divisor
 
     @staticmethod
     def backward(ctx, grad):
-        xp = get_array_module(grad)
-        share = channels_last(grad) / ctx.divisor
-        n, c, h, w = ctx.x_shape
-        top, bottom, left, right = ctx.padding
-        padded = xp.zeros((n, h + top + bottom, w + left + right, c), dtype=grad.dtype)
+        share = grad / ctx.divisor
+        grad_padded = get_array_module(grad).zeros(ctx.padded_shape, dtype=grad.dtype)
         for _, i, j in ctx.window.taps():
-            padded[ctx.window.offset(i, j, share.shape[1:3])] += share
-        return to_nchw(unpad_image(padded, ctx.padding, (n, h, w, c)))
+            grad_padded[(..., *ctx.window.tap(i, j, share.shape[2:]))] += share
+        return unpad(grad_padded, ctx.padding, ctx.x_shape)
 
 
 def avg_pool2d(
@@ -287,8 +203,8 @@ def avg_pool2d(
                 out_hw, (h, w), window.kernel, window.stride, window.padding[::2]
             )
         ]
-        divisor = (counts[0][:, None] * counts[1][None, :])[:, :, None].astype(input.dtype)
-    pads = _pool_padding(window, (h, w), out_hw)
+        divisor = (counts[0][:, None] * counts[1][None, :]).astype(input.dtype)
+    pads = pool_padding(window, (h, w), out_hw)
     return AvgPool2d.apply(input, window=window, out_hw=out_hw, padding=pads, divisor=divisor)
 
 
@@ -335,10 +251,8 @@ class GlobalAvgPool2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        xp = get_array_module(grad)
-        n, c, h, w = ctx.x_shape
-        share = grad.reshape(n, 1, 1, c) / (h * w)
-        return to_nchw(xp.broadcast_to(share, (n, h, w, c)))
+        h, w = ctx.x_shape[2:]
+        return get_array_module(grad).broadcast_to(grad / (h * w), ctx.x_shape)
 
 
 def _output_size(output_size, input: Tensor, owner: str) -> tuple[int, int]:
@@ -376,7 +290,7 @@ def _adaptive_max_axis(x, axis: int, out_size: int):
     return values.squeeze(axis + 1), index
 
 
-def _adaptive_max(x, output_size):
+def adaptive_max(x, output_size):
     """The max of each adaptive bin and its position h·W + w in the input plane.
 
     Max is separable: take the max over each column bin of every row, then over each row bin
@@ -389,12 +303,11 @@ def _adaptive_max(x, output_size):
 
 
 class AdaptiveMaxPool2d(Function):
-    """y = max of each adaptive bin;  dL/dx = G at the cell that was the max.
-
-    Like ``MaxPool2d`` the forward receives the max and its position already found."""
+    """y = max of each adaptive bin;  dL/dx = G at the cell that was the max."""
 
     @staticmethod
-    def forward(ctx, x, *, values, positions):
+    def forward(ctx, x, *, output_size):
+        values, positions = adaptive_max(x, output_size)
         ctx.positions, ctx.x_shape = positions, x.shape
         return values
 
@@ -415,6 +328,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     owner = "adaptive_max_pool2d"
     _check_input(input, owner)
     size = _output_size(output_size, input, owner)
-    values, positions = _adaptive_max(input.data, size)
-    out = AdaptiveMaxPool2d.apply(input, values=values, positions=positions)
-    return (out, Tensor(positions.astype(np.int64))) if return_indices else out
+    out = AdaptiveMaxPool2d.apply(input, output_size=size)
+    if not return_indices:
+        return out
+    return out, Tensor(adaptive_max(input.data, size)[1].astype(np.int64))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import functional as F
 from ..functional.pool import pool_window
-from ..functional.window import pair
+from ..geometry import pair
 from ..tensor import Tensor
 from .module import Module
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterable
 
+from .. import kernels
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_non_negative, gradient
+from .optimizer import Optimizer, check_non_negative
 
 
 class Adam(Optimizer):
@@ -75,41 +76,47 @@ class Adam(Optimizer):
         if group["amsgrad"] and "max_exp_avg_sq" not in state:
             state["max_exp_avg_sq"] = xp.zeros_like(param)
         state["step"] += 1
-        t = state["step"]
+        t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        v_max = state["max_exp_avg_sq"] if group["amsgrad"] else None
         lr, eps, weight_decay = (
             float(group["lr"]),
             float(group["eps"]),
             float(group["weight_decay"]),
         )
         beta1, beta2 = (float(beta) for beta in group["betas"])
-        decoupled = group["decoupled_weight_decay"]
-        step_size = lr / (1 - beta1**t)
-        bias_correction2_sqrt = (1 - beta2**t) ** 0.5
-        # lr·m̂/(√v̂ + ε) = step_size·m / (√v/√bc2 + ε) = (step_size·√bc2)·m / (√v + ε·√bc2):
-        # the same step with the constants folded, one pass over the arrays fewer.
-        scale, eps_hat = step_size * bias_correction2_sqrt, eps * bias_correction2_sqrt
-        max_exp_avg_sq = state.get("max_exp_avg_sq") if group["amsgrad"] else None
-        blocks = self._blocks(param, grad, state["exp_avg"], state["exp_avg_sq"], max_exp_avg_sq)
-        for w, g, m, v, v_max, work, tmp in blocks:
-            if decoupled and weight_decay != 0:
-                w *= 1 - lr * weight_decay
-            g = gradient(w, g, 0.0 if decoupled else weight_decay, group["maximize"], out=work)
-            # m = m + (1 - β1)(g - m), PyTorch's lerp: the same as β1 m + (1 - β1) g.
-            xp.subtract(g, m, out=tmp)
-            tmp *= 1 - beta1
-            m += tmp
-            v *= beta2
-            xp.multiply(g, 1 - beta2, out=tmp)
-            tmp *= g
-            v += tmp
-            if v_max is not None:
-                xp.maximum(v_max, v, out=v_max)
-                v = v_max
-            xp.sqrt(v, out=tmp)
-            tmp += eps_hat
-            xp.divide(m, tmp, out=tmp)
-            tmp *= scale
-            w -= tmp
+        decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
+        fast = kernels.lookup("adam")
+        if fast is not None and fast(
+            self._work,
+            param,
+            grad,
+            m,
+            v,
+            v_max,
+            t=t,
+            lr=lr,
+            betas=(beta1, beta2),
+            eps=eps,
+            weight_decay=weight_decay,
+            decoupled=decoupled,
+            maximize=maximize,
+        ):
+            return
+        if decoupled:
+            param *= 1 - lr * weight_decay
+        g = -grad if maximize else grad
+        if not decoupled and weight_decay != 0:
+            g = g + weight_decay * param
+        m *= beta1
+        m += (1 - beta1) * g
+        v *= beta2
+        v += (1 - beta2) * g * g
+        if v_max is not None:
+            xp.maximum(v_max, v, out=v_max)
+            v = v_max
+        m_hat = m / (1 - beta1**t)
+        v_hat = v / (1 - beta2**t)
+        param -= lr * m_hat / (xp.sqrt(v_hat) + eps)
 
 
 class AdamW(Adam):

@@ -10,21 +10,12 @@ from __future__ import annotations
 
 import numbers
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-
-import numpy as np
+from collections.abc import Callable, Iterable
 
 from ..autograd import enable_grad, no_grad
 from ..backend import get_array_module, to_device
 from ..nn.module import Module, RemovableHandle
 from ..tensor import Tensor
-
-# Updates run over blocks of about this many elements (512 KiB of float32 per array): the
-# blocks of the five or six arrays one update touches (parameter, gradient, running averages,
-# two work arrays) stay in the CPU caches across its dozen element-wise passes, instead of each
-# pass streaming whole arrays from memory, and each NumPy call still has enough work to hide its
-# overhead. Adam's step on the homework MLP: about 7 ms, against 10 ms on whole arrays.
-BLOCK_ELEMENTS = 1 << 17
 
 
 class Optimizer:
@@ -47,7 +38,7 @@ class Optimizer:
         self.param_groups: list[dict] = []
         self._step_pre_hooks: dict = {}
         self._step_post_hooks: dict = {}
-        self._work: dict = {}  # block-sized scratch arrays per (array module, dtype); not state
+        self._work: dict = {}  # scratch arrays of the fast update kernels, per dtype; not state
         self._step_count = 0
         for group in self._as_groups(params):
             self.add_param_group(group)
@@ -160,6 +151,7 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is not None:
                         self._update(group, self.state[p], p.data, p.grad.data)
+                        p._version_counter.bump(f"{type(self).__name__}.step")
         self._step_count += 1
         for hook in tuple(self._step_post_hooks.values()):
             hook(self, (), {})
@@ -180,38 +172,6 @@ class Optimizer:
         handle = RemovableHandle(self._step_post_hooks)
         self._step_post_hooks[handle.id] = hook
         return handle
-
-    # ------------------------------------------------------------ blocks and work arrays
-    def _blocks(self, param, *arrays, scratch: int = 2) -> Iterator[tuple]:
-        """Walk ``param`` and ``arrays`` (shaped like it; ``None`` allowed) in blocks of rows.
-
-        Yields views ``(param_block, *array_blocks, *work)``: writing a view writes the array,
-        and ``work`` are ``scratch`` arrays shaped like the block, reused across steps, so an
-        update allocates nothing. NumPy gets cache-sized blocks; CuPy gets the whole array in one
-        block (a GPU wants one large kernel per op, not many small ones).
-        """
-        xp = get_array_module(param)
-        if xp is np and param.size > BLOCK_ELEMENTS:
-            row = param.size // param.shape[0]
-            rows = max(1, BLOCK_ELEMENTS // row)
-            index = [slice(i, i + rows) for i in range(0, param.shape[0], rows)]
-            size = rows * row
-        else:
-            index, size = [...], param.size
-        work = self._work_arrays(xp, param.dtype, scratch, size)
-        for i in index:
-            views = [None if a is None else a[i] for a in (param, *arrays)]
-            shape, count = views[0].shape, views[0].size
-            yield (*views, *(w[:count].reshape(shape) for w in work))
-
-    def _work_arrays(self, xp, dtype, count: int, size: int) -> list:
-        key = (xp.__name__, np.dtype(dtype).str)
-        work = self._work.get(key, [])
-        if len(work) < count or work[0].size < size:
-            size = max(size, work[0].size if work else 0)
-            work = [xp.empty(size, dtype=dtype) for _ in range(max(count, len(work)))]
-            self._work[key] = work
-        return work[:count]
 
     # ------------------------------------------------------------ saving and restoring
     def state_dict(self) -> dict:
@@ -315,14 +275,3 @@ def check_non_negative(owner: str, group: dict, *names: str) -> None:
             raise TypeError(f"{owner}: {name} must be a number, got {value!r}")
         if not value >= 0:
             raise ValueError(f"{owner}: {name} must be >= 0, got {value!r}")
-
-
-def gradient(param, grad, weight_decay: float, maximize: bool, out):
-    """The gradient an update follows: ``-grad`` when maximizing, plus ``weight_decay · param``
-    (the gradient of the L2 penalty (weight_decay/2)·||w||²). ``grad`` itself when neither
-    applies; else written into ``out``, never into ``grad``."""
-    xp = get_array_module(param)
-    if weight_decay == 0:
-        return xp.negative(grad, out=out) if maximize else grad
-    xp.multiply(param, weight_decay, out=out)
-    return (xp.subtract if maximize else xp.add)(out, grad, out=out)

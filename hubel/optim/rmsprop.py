@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .. import kernels
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_non_negative, gradient
+from .optimizer import Optimizer, check_non_negative
 
 
 class RMSprop(Optimizer):
@@ -67,30 +68,39 @@ class RMSprop(Optimizer):
         if group["centered"] and "grad_avg" not in state:
             state["grad_avg"] = xp.zeros_like(param)
         state["step"] += 1
-        velocity = state["momentum_buffer"] if momentum > 0 else None
-        grad_avg = state["grad_avg"] if group["centered"] else None
-        blocks = self._blocks(param, grad, state["square_avg"], velocity, grad_avg)
-        for w, g, v, b, g_avg, work, tmp in blocks:
-            g = gradient(w, g, weight_decay, group["maximize"], out=work)
-            v *= alpha
-            xp.multiply(g, 1 - alpha, out=tmp)
-            tmp *= g
-            v += tmp
-            if g_avg is not None:
-                xp.subtract(g, g_avg, out=tmp)  # ḡ = ḡ + (1 - α)(g - ḡ), PyTorch's lerp
-                tmp *= 1 - alpha
-                g_avg += tmp
-                xp.multiply(g_avg, g_avg, out=tmp)
-                xp.subtract(v, tmp, out=tmp)
-                xp.sqrt(tmp, out=tmp)
-            else:
-                xp.sqrt(v, out=tmp)
-            tmp += eps
-            xp.divide(g, tmp, out=tmp)
-            if b is not None:
-                b *= momentum
-                b += tmp
-                xp.multiply(b, lr, out=tmp)
-            else:
-                tmp *= lr
-            w -= tmp
+        v = state["square_avg"]
+        b = state["momentum_buffer"] if momentum > 0 else None
+        g_avg = state["grad_avg"] if group["centered"] else None
+        fast = kernels.lookup("rmsprop")
+        if fast is not None and fast(
+            self._work,
+            param,
+            grad,
+            v,
+            b,
+            g_avg,
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            maximize=group["maximize"],
+        ):
+            return
+        g = -grad if group["maximize"] else grad
+        if weight_decay != 0:
+            g = g + weight_decay * param
+        v *= alpha
+        v += (1 - alpha) * g * g
+        if g_avg is not None:
+            g_avg *= alpha
+            g_avg += (1 - alpha) * g
+            d = xp.sqrt(v - g_avg * g_avg) + eps
+        else:
+            d = xp.sqrt(v) + eps
+        if b is not None:
+            b *= momentum
+            b += g / d
+            param -= lr * b
+        else:
+            param -= lr * g / d

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .. import kernels
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_non_negative, gradient
+from .optimizer import Optimizer, check_non_negative
 
 
 class SGD(Optimizer):
@@ -60,24 +61,31 @@ class SGD(Optimizer):
     def _update(self, group: dict, state: dict, param, grad) -> None:
         lr, momentum = float(group["lr"]), float(group["momentum"])
         dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
+        nesterov, maximize = group["nesterov"], group["maximize"]
         xp = get_array_module(param)
         first = momentum != 0 and "momentum_buffer" not in state
         if first:
             state["momentum_buffer"] = xp.empty_like(param)
-        velocity = state.get("momentum_buffer")
-        for w, g, b, work, tmp in self._blocks(param, grad, velocity):
-            g = gradient(w, g, weight_decay, group["maximize"], out=work)
-            if momentum != 0:
-                if first:
-                    b[...] = g
-                else:
-                    b *= momentum
-                    b += xp.multiply(g, 1 - dampening, out=tmp) if dampening != 0 else g
-                if group["nesterov"]:
-                    xp.multiply(b, momentum, out=tmp)
-                    tmp += g
-                    g = tmp
-                else:
-                    g = b
-            xp.multiply(g, lr, out=tmp)
-            w -= tmp
+        b = state.get("momentum_buffer")
+        fast = kernels.lookup("sgd")
+        if fast is not None and fast(
+            self._work,
+            param,
+            grad,
+            b,
+            first=first,
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        ):
+            return
+        g = -grad if maximize else grad
+        if weight_decay != 0:
+            g = g + weight_decay * param
+        if momentum != 0:
+            b[...] = g if first else momentum * b + (1 - dampening) * g
+            g = g + momentum * b if nesterov else b
+        param -= lr * g

@@ -1,5 +1,6 @@
 """conv2d against PyTorch: forward and every gradient over a generated set of configurations,
-float64 gradient checks on small cases, the chunked and channels-last paths, bad input."""
+float64 gradient checks on small cases, channels-last input, bad input. The fast kernel's own
+paths (pieces, per-tap products) are pinned against the reference in tests/kernels."""
 
 import re
 
@@ -9,39 +10,13 @@ import torch
 import torch.nn.functional as TF
 from helpers import assert_matches_torch, gradcheck
 from hypothesis import given, settings
-from hypothesis import strategies as st
+from window_configs import conv_configs
 
 import hubel as hb
 import hubel.functional as F
-from hubel.functional import conv as conv_module
-from hubel.functional import window
 
 # PyTorch warns that 'same' padding of an even kernel copies the input; that is expected here.
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
-
-
-@st.composite
-def conv_configs(draw):
-    """A valid conv2d configuration: kernels 1-7 (non-square too), stride 1-3, padding 0-3 per
-    axis, dilation 1-3, groups 1 / 2 / depthwise (with a channel multiplier), batch 1-3, input
-    sizes odd and even from the smallest that fits up."""
-    kernel = (draw(st.integers(1, 7)), draw(st.integers(1, 7)))
-    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-    padding = (draw(st.integers(0, 3)), draw(st.integers(0, 3)))
-    dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-    kind = draw(st.sampled_from(["dense", "grouped", "depthwise"]))
-    groups = {"dense": 1, "grouped": 2, "depthwise": draw(st.integers(2, 4))}[kind]
-    per_group_in = 1 if kind == "depthwise" else draw(st.integers(1, 2))
-    per_group_out = draw(st.integers(1, 2))
-    size = [
-        max(1, d * (f - 1) + 1 - 2 * p) + draw(st.integers(0, 3))
-        for f, p, d in zip(kernel, padding, dilation)
-    ]
-    x_shape = (draw(st.integers(1, 3)), per_group_in * groups, *size)
-    w_shape = (per_group_out * groups, per_group_in, *kernel)
-    bias = draw(st.booleans())
-    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    return x_shape, w_shape, bias, options
 
 
 def check_conv(x_shape, w_shape, bias, options, **tolerances):
@@ -75,37 +50,6 @@ def test_conv2d_gradients_match_central_differences(x_shape, w_shape, options):
     check_conv(x_shape, w_shape, True, options)
 
 
-STRIDE_ONE = [  # the stride-1 input gradient: per-tap BLAS products, or the NumPy fallback
-    ((2, 3, 6, 5), (4, 3, 3, 3), dict(padding=1)),
-    ((3, 2, 7, 6), (5, 2, 3, 2), dict(padding=(2, 0), dilation=(2, 3))),
-    ((2, 3, 5, 8), (2, 3, 1, 4), dict(padding=(0, 3))),
-    ((2, 32, 5, 4), (4, 16, 3, 3), dict(padding=1, groups=2)),  # wide groups: per-tap too
-    ((1, 4, 4, 4), (3, 4, 1, 1), {}),  # 1x1: one tap, no shift
-]
-
-
-@pytest.mark.parametrize("x_shape, w_shape, options", STRIDE_ONE)
-@pytest.mark.parametrize("direct_blas", [True, False])
-def test_stride_one_input_gradient_both_ways(monkeypatch, x_shape, w_shape, options, direct_blas):
-    """With the library found, dL/dx of a stride-1 conv is nine accumulating BLAS products
-    into bands of rows (``_input_grad_taps``); without it, NumPy products and shifted adds
-    (``_input_grad_shifted``). Both must match PyTorch and central differences."""
-    from hubel import blas
-
-    if direct_blas and not blas.usable(np.zeros((1, 1))):
-        pytest.skip("no OpenBLAS with a CBLAS interface loaded")
-    taken = []
-    for name in ("_input_grad_taps", "_input_grad_shifted"):
-        original = getattr(conv_module, name)
-        monkeypatch.setattr(
-            conv_module, name, lambda *a, _f=original, _n=name: taken.append(_n) or _f(*a)
-        )
-    if not direct_blas:
-        monkeypatch.setattr(conv_module.blas, "usable", lambda *arrays: False)
-    check_conv(x_shape, w_shape, True, options)
-    assert set(taken) == {"_input_grad_taps" if direct_blas else "_input_grad_shifted"}
-
-
 @pytest.mark.parametrize("padding", ["same", "valid"])
 @pytest.mark.parametrize("kernel", [(1, 1), (2, 2), (3, 4), (5, 3)])
 @pytest.mark.parametrize("dilation", [1, 2])
@@ -113,24 +57,6 @@ def test_conv2d_string_padding_matches_torch(padding, kernel, dilation):
     """'same' with an even dilated span pads one more cell on the bottom/right, as PyTorch."""
     options = dict(padding=padding, dilation=dilation)
     check_conv((2, 3, 9, 8), (4, 3, *kernel), True, options, check_gradcheck=False)
-
-
-@pytest.mark.parametrize("budget", [2_000, 60_000])
-def test_chunked_conv_rebuilds_columns_and_matches_torch(monkeypatch, budget):
-    """Above the budgets, im2col runs in pieces (whole images, or bands of rows of one image)
-    and backward rebuilds the columns instead of keeping them: same numbers."""
-    monkeypatch.setattr(conv_module, "SAVE_COLS_BYTES", budget)
-    monkeypatch.setattr(conv_module, "CHUNK_BYTES", budget)
-    options = dict(stride=(2, 1), padding=(2, 1), dilation=(1, 2), groups=2)
-    check_conv((3, 4, 13, 11), (6, 2, 3, 3), True, options, check_gradcheck=False)
-
-
-def test_chunks_cover_every_output_row_once():
-    pieces = window.chunks(batch=3, out_hw=(7, 5), row_bytes=100, budget=1_000)
-    covered = np.zeros((3, 7), dtype=int)
-    for batch, rows in pieces:
-        covered[batch, rows] += 1
-    assert (covered == 1).all() and len(pieces) == 12  # two-row bands: 4 per image
 
 
 def test_conv2d_reads_channels_last_views_as_contiguous_input():

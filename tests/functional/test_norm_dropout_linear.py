@@ -26,22 +26,6 @@ def test_batch_norm_training_matches_torch(shape, affine):
     assert_matches_torch(hb_fn, th_fn, inputs=inputs, gc_atol=1e-5)
 
 
-@pytest.mark.parametrize("rows", [1, 7, 96, 4096])
-@pytest.mark.parametrize("channels", [3, 32, 1000, 2048])
-def test_widen_keeps_each_channel_in_its_column(rows, channels):
-    """Per-channel passes go over (M/r, r·C) rows: r divides M, rows stay near WIDE_ROW
-    values, and column k·C + c of the wide view is channel c."""
-    from hubel.functional.norm import WIDE_ROW, _fold, _tile, _widen
-
-    view = np.arange(rows * channels, dtype=np.float64).reshape(rows, channels)
-    wide, r = _widen(view)
-    assert rows % r == 0 and wide.shape == (rows // r, r * channels)
-    assert r == 1 or r * channels <= WIDE_ROW
-    np.testing.assert_array_equal(_fold(wide.sum(axis=0), r), view.sum(axis=0))
-    vector = np.arange(channels, dtype=np.float64)
-    np.testing.assert_array_equal((wide - _tile(vector, r)).reshape(view.shape), view - vector)
-
-
 def test_batch_norm_channels_last_matches_torch_at_every_width():
     """Channels-last maps (as conv returns them) take the wide-row passes; an odd count of
     rows (7·3·5) falls back to r = 1."""

@@ -7,7 +7,8 @@ from helpers import assert_matches_torch
 
 import hubel as hb
 import hubel.functional as F
-from hubel.functional.window import Window, pad_indices
+from hubel.functional.window import pad_indices
+from hubel.geometry import Window
 
 
 @pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])

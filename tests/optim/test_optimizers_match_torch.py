@@ -83,7 +83,7 @@ def test_large_and_odd_shaped_parameters_match_torch(name, options):
     """Parameters bigger than one update block (rows split unevenly, a long vector, one row
     wider than a block), a scalar, and a non-contiguous gradient all update like PyTorch."""
     rng = np.random.default_rng(0)
-    block = optim.optimizer.BLOCK_ELEMENTS
+    block = hb.kernels.optim.BLOCK_ELEMENTS
     shapes = [(int(2.3 * block) // 517, 517), (block + 3,), (2, block + 5), (), (40, 3, 3)]
     values = [rng.standard_normal(s) for s in shapes]
     params = [nn.Parameter(v.copy()) for v in values]

@@ -1,5 +1,5 @@
-"""Intra-op threads (hubel/parallel.py): the shares, the runner, the BLAS hold, and every op that
-splits its work, forced to split small inputs and compared with PyTorch."""
+"""Intra-op threads (hubel/kernels/parallel.py): the shares, the runner, the BLAS hold, and every
+op that splits its work, forced to split small inputs and compared with PyTorch."""
 
 import multiprocessing
 import threading
@@ -12,19 +12,20 @@ from helpers import assert_matches_torch
 
 import hubel as hb
 import hubel.functional as F
-from hubel import parallel
-from hubel.functional import conv as conv_module
+from hubel.kernels import conv as conv_kernel
+from hubel.kernels import parallel
 
 
 @pytest.fixture
 def split_everything(monkeypatch):
-    """Three threads, no minimum share size and tiny blocks: every op that can split does,
-    unevenly, and every blocked pass goes a few rows at a time."""
+    """The fast kernels with three threads, no minimum share size and tiny blocks: every op
+    that can split does, unevenly, and every blocked pass goes a few rows at a time."""
     monkeypatch.setattr(parallel, "MIN_SHARE_BYTES", 1)
     monkeypatch.setattr(parallel, "BLOCK_BYTES", 200)
     before = hb.get_num_threads()
     hb.set_num_threads(3)
-    yield
+    with hb.kernels.use("fast"):
+        yield
     hb.set_num_threads(before)
 
 
@@ -130,7 +131,7 @@ def test_split_conv2d_matches_torch(split_everything, x_shape, w_shape, options)
 
 def test_split_conv2d_with_small_chunks_inside_each_share(split_everything, monkeypatch):
     """Each thread's share of the input gradient goes a few images at a time."""
-    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_kernel, "CHUNK_BYTES", 1)
     options = dict(padding=2, dilation=2)
     assert_matches_torch(
         lambda *t: F.conv2d(*t, **options),

@@ -1,10 +1,10 @@
-"""Direct BLAS calls (hubel/blas.py): products on views with leading dimensions, accumulation,
-transposes, and the checks that keep a bad call from reaching the library."""
+"""Direct BLAS calls (hubel/kernels/blas.py): products on views with leading dimensions,
+accumulation, transposes, and the checks that keep a bad call from reaching the library."""
 
 import numpy as np
 import pytest
 
-from hubel import blas
+from hubel.kernels import blas
 
 pytestmark = pytest.mark.skipif(
     not blas.usable(np.zeros((1, 1))), reason="no OpenBLAS with a CBLAS interface loaded"
