@@ -89,14 +89,14 @@ function niceTicks(lo, hi, count = 4) {
 // Each series' path carries data-points (how many points it drew), for tests and screen readers.
 export function lineChart(svg, series, options = {}) {
   const [, , width, height] = svg.getAttribute("viewBox").split(" ").map(Number);
-  const pad = { left: 38, right: 8, top: 8, bottom: 18 };
+  const pad = { left: 38, right: 8, top: 16, bottom: 18 }; // the legend sits above the plot
   svg.replaceChildren();
   const xs = series.flatMap((s) => s.x);
   const transform = options.log ? (v) => Math.log10(v) : (v) => v;
   const ys = series.flatMap((s) => s.y.filter((v) => v !== null && (!options.log || v > 0)).map(transform));
   if (!xs.length || !ys.length) {
     node("text", { x: width / 2, y: height / 2, "text-anchor": "middle" }, svg).textContent =
-      "press play or step";
+      !xs.length ? "press play or step" : options.log ? "every value is 0: nothing to draw on a log scale" : "no finite value to draw";
     return;
   }
   const xMax = Math.max(...xs, 1);
@@ -135,8 +135,8 @@ export function lineChart(svg, series, options = {}) {
   const legend = node("g", { class: "legend" }, svg);
   let x = width - pad.right - series.reduce((sum, s) => sum + 15 + 5.2 * s.name.length, 0);
   for (const s of series) {
-    node("rect", { x, y: pad.top, width: 8, height: 8, rx: 2, fill: s.colour }, legend);
-    const label = node("text", { x: x + 11, y: pad.top + 7 }, legend);
+    node("rect", { x, y: 2, width: 8, height: 8, rx: 2, fill: s.colour }, legend);
+    const label = node("text", { x: x + 11, y: 9 }, legend);
     label.textContent = s.name;
     x += 15 + 5.2 * s.name.length;
   }
