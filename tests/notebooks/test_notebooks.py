@@ -20,7 +20,7 @@ nbclient = pytest.importorskip("nbclient")
 ROOT = Path(__file__).parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CELL_TIMEOUT = 120  # seconds for any one cell
-NOTEBOOK_BUDGET = 90  # seconds for a whole notebook (all five take well under two minutes)
+NOTEBOOK_BUDGET = 120  # seconds for a whole notebook, on a busy 2-core machine
 
 
 def test_there_is_a_notebook_per_phase_and_the_homework():
@@ -43,10 +43,14 @@ def test_notebook_is_committed_without_outputs(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
     monkeypatch.setenv("HUBEL_DATA", str(tmp_path / "no-data"))
+    # the kernel's connection file and IPython's profile go to the test's folder, not $HOME
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "jupyter-runtime"))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
     # the kernel imports the hubel of this checkout, whatever else is installed
     monkeypatch.setenv(
         "PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     )
+    # figures inline, as in Jupyter, even where the environment sets MPLBACKEND=Agg
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     notebook = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
@@ -58,13 +62,11 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
-    errors = [
-        output
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-        for output in cell.outputs
-        if output.output_type == "error"
-    ]
-    assert not errors
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    # every cell ran, in order (a failing cell raises in execute, naming itself)
+    assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1))
+    # a lesson shows no warnings: a student cannot tell them from a problem
+    warnings = [o.text for cell in code for o in cell.outputs if o.get("name") == "stderr"]
+    assert not warnings, warnings
     assert seconds < NOTEBOOK_BUDGET, f"{path.name} took {seconds:.0f} s"
     assert not (tmp_path / "no-data").exists(), "a notebook wrote into HUBEL_DATA"
