@@ -20,6 +20,11 @@ def test_cli_graph_saves_a_collapsed_resnet(tmp_path, capsys):
     [
         (["nonesuch", "--out", "g.svg"], "model: unknown name 'nonesuch'"),
         (["lenet5", "--out", "g.pdf"], "--out: expected a file ending in .svg, .png, .dot, .gv"),
+        (["lenet5", "--depth", "-1", "--out", "g.svg"], "draw_graph: expected depth to be an int"),
+        (
+            ["lenet5", "--input-size", "3,32,32", "--out", "g.svg"],
+            "LeNet5(in_channels=1): expected input of shape (N, 1, 32, 32), got (1, 3, 32, 32)",
+        ),
     ],
 )
 def test_cli_graph_bad_input_is_one_line(args, message, tmp_path, monkeypatch, capsys):
