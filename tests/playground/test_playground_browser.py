@@ -58,9 +58,19 @@ def open_page(browser, live_server):
     fails the test on any script error in the page."""
     pages, errors = [], []
 
+    def console(message) -> None:
+        # a refused request logs its status (the page shows the message); anything else is a bug,
+        # a blocked script or style (the content security policy) included
+        if (
+            message.type == "error"
+            and "the server responded with a status of 4" not in message.text
+        ):
+            errors.append(message.text)
+
     def open_(query: str = "", width: int = 1280, height: int = 720):
         page = browser.new_page(viewport={"width": width, "height": height})
         page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", console)
         page.goto(f"{live_server.url}/{query}")
         page.wait_for_function("() => document.body.dataset.step !== undefined")
         pages.append(page)
@@ -173,11 +183,13 @@ def test_bad_input_shows_the_servers_message_not_a_traceback(open_page):
 
 def test_a_shared_link_reproduces_the_run(open_page):
     query = "?mode=mlp&dataset=xor&layers=5,3&activation=relu&optimizer=adam&lr=0.01&seed=4&step=25"
-    page = open_page(query)
+    page = open_page(query + "&test=1&speed=20")
     wait_for_step(page, 25)
     assert (
         page.input_value("#mlp-dataset") == "xor" and page.input_value("#mlp-optimizer") == "adam"
     )
+    assert page.is_checked("#mlp-show-test") and page.input_value("#speed") == "20"
+    assert "test=1" in page.url and "speed=20" in page.url
     shown = page.text_content("#mlp-train-loss")
     settings = {
         "dataset": "xor",

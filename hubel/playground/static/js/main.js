@@ -15,7 +15,9 @@ class Page {
     this.queue = Promise.resolve();
     this.playButton = document.getElementById("play");
     const name = query.get("mode") === "cnn" ? "cnn" : "mlp";
-    this.modes.mlp.init(fields.mlp, name === "mlp" ? query : new URLSearchParams());
+    const speed = document.getElementById("speed");
+    if ([...speed.options].some((o) => o.value === query.get("speed"))) speed.value = query.get("speed");
+    this.modes.mlp.init(fields.mlp, name === "mlp" ? query : new URLSearchParams(), this);
     this.modes.cnn.init(fields.cnn, fields.cnn_view, name === "cnn" ? query : new URLSearchParams(), this);
     this.wire();
     this.select(name, Number(query.get("step") || 0));
@@ -36,9 +38,17 @@ class Page {
     showMessage(error instanceof ApiError ? error.message : `page error: ${error.message}`);
   }
 
+  // The address bar: the mode's settings, seed, step and view, and the speed unless default.
+  query() {
+    const query = this.mode.query();
+    const speed = document.getElementById("speed").value;
+    if (speed !== "5") query.set("speed", speed);
+    return query;
+  }
+
   shown(state) {
     document.getElementById("step-count").value = state.step;
-    setUrl(this.mode.query());
+    setUrl(this.query());
     if (state.stopped) {
       this.pause();
       showMessage(state.stopped, "warn");
@@ -119,6 +129,7 @@ class Page {
       this.run(() => this.restart());
     });
     document.getElementById("share").addEventListener("click", () => this.share());
+    document.getElementById("speed").addEventListener("change", () => setUrl(this.query()));
     for (const name of Object.keys(this.modes)) {
       const tab = document.getElementById(`tab-${name}`);
       tab.addEventListener("click", () => this.select(name));

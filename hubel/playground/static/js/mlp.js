@@ -1,7 +1,7 @@
 // MLP mode: the network diagram (every unit's output as a heat map, weights as edges),
 // the decision boundary with the data, the loss curves and per-layer gradient norms.
 
-import { el, newSessionId, post, queryOf, readControl, writeControl, applyBounds } from "./common.js";
+import { applyBounds, el, newSessionId, post, queryOf, readControl, writeControl } from "./common.js";
 import {
   NEG, POS, diverging, formatNumber, lineChart, paintMap, spanColour, svgNode,
 } from "./draw.js";
@@ -20,11 +20,16 @@ export class MlpMode {
     this.layers = [4, 4];
     document.getElementById("mlp-add-layer").addEventListener("click", () => this.changeDepth(1));
     document.getElementById("mlp-remove-layer").addEventListener("click", () => this.changeDepth(-1));
-    document.getElementById("mlp-show-test").addEventListener("change", () => this.state && this.drawBoundary(this.state));
+    document.getElementById("mlp-show-test").addEventListener("change", () => {
+      if (!this.state) return;
+      this.drawBoundary(this.state);
+      this.page.shown(this.state);
+    });
     window.addEventListener("resize", () => this.state && this.drawNetwork(this.state));
   }
 
-  init(fields, query) {
+  init(fields, query, page) {
+    this.page = page;
     this.fields = fields;
     applyBounds(this.form, fields);
     for (const field of fields) {
@@ -37,6 +42,7 @@ export class MlpMode {
       const control = this.form.elements.namedItem(field.name);
       if (control) writeControl(control, value);
     }
+    document.getElementById("mlp-show-test").checked = query.get("test") === "1";
     this.renderUnitsRow();
     this.syncLabels();
   }
@@ -90,7 +96,8 @@ export class MlpMode {
   }
 
   query() {
-    return queryOf("mlp", this.settings(), this.fields, { step: this.state?.step });
+    const test = document.getElementById("mlp-show-test").checked ? 1 : 0;
+    return queryOf("mlp", this.settings(), this.fields, { step: this.state?.step, test });
   }
 
   async reset() {
