@@ -166,6 +166,12 @@ def build_graph(
             consumers.setdefault(id(parent), []).append(tensor)
 
     calls = {id(t): trace.call_of(t) if trace else None for t in tensors if t._fn is not None}
+    if trace is not None and not any(calls.values()):
+        raise ValueError(
+            f"draw_graph: none of the ops behind root ran inside this trace of "
+            f"{type(trace.model).__name__}; compute root inside `with hb.viz.trace(model) as "
+            "tape:` (the forward pass at least), then pass trace=tape"
+        )
     unit: dict[int, object] = {}  # id(tensor) -> the tensor itself, or the ModuleCall it joins
     for tensor in tensors:
         group = _group_of(calls.get(id(tensor)), depth) if tensor._fn is not None else None

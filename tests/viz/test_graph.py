@@ -245,6 +245,15 @@ def test_depth_without_a_trace_says_how_to_trace():
         draw_graph(x * x, depth=1)
 
 
+def test_a_trace_that_saw_none_of_the_graph_says_where_to_compute_it():
+    model = _mlp()
+    with trace(model) as tape:
+        pass
+    loss = model(hb.randn(1, 64)).sum()  # computed after the with block
+    with pytest.raises(ValueError, match="none of the ops behind root ran inside this trace"):
+        draw_graph(loss, trace=tape, depth=1)
+
+
 @pytest.mark.parametrize("depth", [-1, 1.5, True])
 def test_bad_depth_is_a_value_error(depth):
     model = _mlp()
