@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from hubel.nn.module import Module
+from hubel.nn.module import Module, Parameter
 from hubel.tensor import Tensor
 from hubel.viz.trace import GraphTrace, ModuleCall
 
@@ -195,7 +195,7 @@ def build_graph(
     for uid, group in members.items():
         first = unit[id(group[0])]
         if isinstance(first, ModuleCall):
-            node = _module_node(keys[uid], first, group, show_values, show_grads)
+            node = _module_node(keys[uid], first, group, show_values)
         else:
             node = _tensor_node(keys[uid], first, names, calls, show_values, show_grads)
         nodes.append(node)
@@ -229,10 +229,11 @@ def _tensor_node(key, tensor, names, calls, show_values, show_grads) -> GraphNod
     return GraphNode(key, kind, title, tuple(lines))
 
 
-def _module_node(key, call: ModuleCall, group: list[Tensor], show_values, show_grads) -> GraphNode:
+def _module_node(key, call: ModuleCall, group: list[Tensor], show_values) -> GraphNode:
     ops = [t for t in group if t._fn is not None]
-    absorbed = sum(t.data.size for t in group if t._fn is None and t.requires_grad)
-    # the call's output, unless something after the call (an in-place hook) replaced it
+    absorbed = sum(t.data.size for t in group if isinstance(t, Parameter))  # frozen ones too
+    # the call's output when one of its ops made it (else the last op: a module may return a
+    # tensor made elsewhere, or a tuple)
     output = call.output if any(t is call.output for t in ops) else ops[0]
     title = f"{call.name} · {call.type_name}" if call.name else call.type_name
     lines = [describe_shape(output)]

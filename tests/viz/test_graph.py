@@ -156,6 +156,15 @@ def test_depth_collapses_a_resnet_block():
     assert "(1, 64, 8, 8) float32" in block.lines
 
 
+def test_a_collapsed_module_counts_its_frozen_parameters_too():
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+    model[0].weight.requires_grad_(False)
+    with trace(model) as tape:
+        out = model(hb.randn(2, 4))
+    (linear,) = [n for n in draw_graph(out, trace=tape, depth=1).nodes if n.kind == "module"][1:]
+    assert linear.title == "0 · Linear" and "15 params" in linear.lines
+
+
 def test_resnet18_at_depth_1_is_its_top_level_modules_in_a_chain():
     graph = draw_model(hb.models.get_model("resnet18"), (3, 32, 32), depth=1)
     assert _titles(graph) == [
