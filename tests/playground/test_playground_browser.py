@@ -263,3 +263,15 @@ def test_a_run_the_server_dropped_is_rebuilt_from_the_page(browser):
     playground.reset("mlp", {"session": "reference-run", "settings": {"dropout": 0.2, "seed": 3}})
     state = playground.step("mlp", {"session": "reference-run", "steps": 5})
     assert shown == f"{state['metrics']['train_loss']:.3f}"
+
+
+def test_sliding_the_window_walks_the_unit_across_the_map(open_page):
+    page = open_page("?mode=cnn&unit=pool1,0,0,6")
+    page.wait_for_selector("#cnn-unit-check")
+    page.click("#cnn-slide")
+    page.wait_for_function(
+        "() => document.querySelector('#cnn-unit-title').textContent === 'Unit pool1[0, 1, 0]'"
+    )
+    page.click("#cnn-slide")
+    assert page.get_attribute("#cnn-slide", "aria-pressed") == "false"
+    assert "y = max(" in page.text_content("#cnn-unit-steps")

@@ -36,6 +36,8 @@ export class CnnMode {
     this.session = newSessionId();
     this.state = null;
     this.selected = null; // {layer, channel, row, col}
+    this.slideButton = document.getElementById("cnn-slide");
+    this.slideButton.addEventListener("click", () => (this.sliding ? this.stopSlide() : this.slide()));
     document.getElementById("cnn-prev").addEventListener("click", () => this.moveImage(-1));
     document.getElementById("cnn-next").addEventListener("click", () => this.moveImage(1));
   }
@@ -122,6 +124,8 @@ export class CnnMode {
       await this.inspect(this.selected);
     } else {
       this.selected = null;
+      this.stopSlide();
+      this.slideButton.disabled = true;
       document.getElementById("cnn-unit").replaceChildren(el("p", { className: "hint", text: "Choose a unit in a feature map." }));
     }
   }
@@ -238,10 +242,39 @@ export class CnnMode {
     }
   }
 
+  // CNN Explainer's animation: the selected unit walks the map row by row, its window across
+  // the input, each position's arithmetic worked out in turn.
+  slide() {
+    if (!this.selected) return;
+    this.sliding = true;
+    this.slideButton.setAttribute("aria-pressed", "true");
+    this.slideButton.textContent = "Stop";
+    const tick = async () => {
+      if (!this.sliding || !this.selected) return this.stopSlide();
+      const map = this.state.layers.find((l) => l.name === this.selected.layer);
+      const [, rows, cols] = map.shape;
+      let { row, col } = this.selected;
+      col += 1;
+      if (col >= cols) { col = 0; row = (row + 1) % rows; }
+      this.selected = { ...this.selected, row, col };
+      await this.inspect(this.selected);
+      this.slideTimer = setTimeout(() => this.page.run(tick), 350);
+    };
+    this.page.run(tick);
+  }
+
+  stopSlide() {
+    this.sliding = false;
+    clearTimeout(this.slideTimer);
+    this.slideButton.setAttribute("aria-pressed", "false");
+    this.slideButton.textContent = "Slide the window";
+  }
+
   async inspect(unit) {
     const worked = await post("/api/cnn/inspect", { session: this.session, ...unit });
     this.page.shown(this.state);
     this.markWindow(unit, worked);
+    this.slideButton.disabled = false;
     document.getElementById("cnn-unit-title").textContent =
       `Unit ${worked.layer}[${worked.channel}, ${worked.row}, ${worked.col}]`;
     const panel = document.getElementById("cnn-unit");

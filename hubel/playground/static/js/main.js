@@ -114,6 +114,7 @@ class Page {
 
   pause() {
     this.playing = false;
+    this.modes.cnn.stopSlide();
     this.playButton.setAttribute("aria-pressed", "false");
     this.playButton.setAttribute("aria-label", "Play");
   }
