@@ -97,6 +97,12 @@ def _group_of(call: ModuleCall | None, depth: int | None) -> ModuleCall | None:
     return group
 
 
+def _belongs(name: str | None, call: ModuleCall) -> bool:
+    """Whether a leaf used only inside ``call`` is its own: one of its parameters or buffers,
+    or an unnamed constant its forward made (option-A ResNet's zero padding)."""
+    return name is None or call.name == "" or name.startswith(call.name + ".")
+
+
 def _names(params: dict | None, model: Module | None, trace: GraphTrace | None) -> dict[int, str]:
     names: dict[int, str] = {}
     if trace is not None:
@@ -176,15 +182,12 @@ def build_graph(
     for tensor in tensors:
         group = _group_of(calls.get(id(tensor)), depth) if tensor._fn is not None else None
         unit[id(tensor)] = group if group is not None else tensor
-    for tensor in tensors:  # a module's own parameters disappear into its collapsed box
-        if tensor._fn is None:
+    inputs = set(trace.input_names()) if trace is not None else set()
+    for tensor in tensors:  # a module's own leaves disappear into its collapsed box
+        if tensor._fn is None and id(tensor) not in inputs:
             users = {id(unit[id(user)]) for user in consumers.get(id(tensor), ())}
             owner = unit[id(consumers[id(tensor)][0])] if len(users) == 1 else None
-            name = names.get(id(tensor), "")
-            inside = isinstance(owner, ModuleCall) and (
-                owner.name == "" or name.startswith(owner.name + ".")
-            )
-            if inside:
+            if isinstance(owner, ModuleCall) and _belongs(names.get(id(tensor)), owner):
                 unit[id(tensor)] = owner
 
     members: dict[int, list[Tensor]] = {}

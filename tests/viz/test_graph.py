@@ -165,6 +165,16 @@ def test_a_collapsed_module_counts_its_frozen_parameters_too():
     assert linear.title == "0 · Linear" and "15 params" in linear.lines
 
 
+def test_constants_a_block_makes_collapse_into_it_and_the_input_stays():
+    model = hb.models.get_model("resnet20")  # option-A shortcuts: zeros padded on in forward
+    blocks = draw_model(model, (3, 16, 16), depth=2)
+    assert [node.kind for node in blocks.nodes].count("constant") == 1
+    assert blocks.nodes[-1].title == "input"
+    whole = draw_model(model, (3, 16, 16), depth=0)
+    assert [node.title for node in whole.nodes] == [type(model).__name__, "input"]
+    assert f"{sum(p.numel() for p in model.parameters()):,} params" in whole.nodes[0].lines
+
+
 def test_resnet18_at_depth_1_is_its_top_level_modules_in_a_chain():
     graph = draw_model(hb.models.get_model("resnet18"), (3, 32, 32), depth=1)
     assert _titles(graph) == [
