@@ -13,6 +13,7 @@ import sys
 
 
 def run_playground(args: argparse.Namespace) -> int:
+    """Serve until Ctrl-C (exit 0); without the playground extra, one line and exit 2."""
     try:
         import starlette  # noqa: F401
         import uvicorn  # noqa: F401

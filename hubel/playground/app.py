@@ -63,12 +63,16 @@ class SessionStore:
         self._runs: OrderedDict[tuple[str, str], object] = OrderedDict()
 
     def put(self, mode: str, session_id: str, run) -> None:
+        """Keep ``run`` as the tab's run of ``mode`` (replacing its old one), dropping the least
+        recently used runs past ``max_sessions``."""
         self._runs[mode, session_id] = run
         self._runs.move_to_end((mode, session_id))
         while len(self._runs) > self.max_sessions:
             self._runs.popitem(last=False)
 
     def get(self, mode: str, session_id: str):
+        """The tab's run of ``mode``, now the most recently used; :class:`UnknownSession` if
+        there is none."""
         key = (mode, session_id)
         if key not in self._runs:
             raise UnknownSession(
@@ -107,6 +111,7 @@ class Playground:
         self.lock = threading.Lock()
 
     def fields(self) -> dict:
+        """Every setting of both modes and the CNN's view, with bounds; the step limits."""
         return {
             "mlp": [field.describe() for field in MLP_FIELDS],
             "cnn": [field.describe() for field in CNN_FIELDS],
@@ -115,6 +120,7 @@ class Playground:
         }
 
     def reset(self, mode: str, body: dict) -> dict:
+        """``{session, settings[, view]}``: a new run of ``mode`` for the tab; its state."""
         _only(body, {"session", "settings", "view"})
         session_id = _session_id(body)
         if "view" in body and mode != "cnn":
@@ -129,6 +135,7 @@ class Playground:
             return run.state()
 
     def step(self, mode: str, body: dict) -> dict:
+        """``{session, steps}``: train the tab's run on; its state and ``steps_done``."""
         _only(body, {"session", "steps"})
         session_id = _session_id(body)
         with self.lock:
@@ -137,6 +144,7 @@ class Playground:
             return {**run.state(), "steps_done": done}
 
     def view(self, body: dict) -> dict:
+        """``{session, view}``: show another test image, or the folded network; the state."""
         _only(body, {"session", "view"})
         session_id = _session_id(body)
         with self.lock:
@@ -145,6 +153,8 @@ class Playground:
             return run.state()
 
     def inspect(self, body: dict) -> dict:
+        """``{session, layer, channel, row, col}``: that unit of the shown network worked out
+        (:func:`~hubel.playground.arithmetic.explain_unit`)."""
         _only(body, {"session", "layer", "channel", "row", "col"})
         session_id = _session_id(body)
         with self.lock:
@@ -170,6 +180,7 @@ def create_app(max_sessions: int = 16, budget_s: float = REQUEST_BUDGET_S, allow
     playground = Playground(max_sessions, budget_s)
 
     def answer(payload: dict, status: int = 200) -> JSONResponse:
+        """JSON with the security headers."""
         return JSONResponse(payload, status_code=status, headers=SECURITY_HEADERS)
 
     async def body_of(request) -> dict:
@@ -189,6 +200,8 @@ def create_app(max_sessions: int = 16, budget_s: float = REQUEST_BUDGET_S, allow
         return body
 
     def endpoint(call):
+        """A route calling ``call(mode, body)`` in a worker thread; errors become JSON."""
+
         async def handle(request):
             try:
                 body = await body_of(request) if request.method == "POST" else {}
