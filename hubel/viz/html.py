@@ -77,19 +77,24 @@ def _module_label(name: str, module) -> str:
     return label + (f" <span style='opacity: 0.65'>· {params:,} params</span>" if params else "")
 
 
-def _module_tree(name: str, module) -> str:
+OPEN_ALL = 40  # a model with at most this many modules shows its whole tree; larger ones
+# (a ResNet has hundreds) show their top level, each block a click away
+
+
+def _module_tree(name: str, module, open_all: bool) -> str:
     children = list(module.named_children())
     if not children:
         return f'<div style="margin-left: 1.1em">{_module_label(name, module)}</div>'
-    inner = "".join(_module_tree(child_name, child) for child_name, child in children)
+    inner = "".join(_module_tree(child_name, child, open_all) for child_name, child in children)
     label = _module_label(name, module)
-    opened = '<details open="" style="margin-left: 1.1em">'
-    return f"{opened}<summary>{label}</summary>{inner}</details>"
+    opened = '<details open="" ' if open_all else "<details "
+    return f'{opened}style="margin-left: 1.1em"><summary>{label}</summary>{inner}</details>'
 
 
 def module_html(module) -> str:
-    """The module tree as ``print(model)`` shows it, collapsible, each module with its parameter
-    count; the title gives the totals and the mode."""
+    """The module tree as ``print(model)`` shows it, collapsible (all open for a small model, the
+    top level for a large one), each module with its parameter count; the title gives the
+    totals and the mode."""
     total = _count(module)
     trainable = sum(p.data.size for p in module.parameters() if p.requires_grad)
     mode = "training" if module.training else "eval"
@@ -100,7 +105,8 @@ def module_html(module) -> str:
     children = list(module.named_children())
     if not children:
         return _box(title, f"<div>{_module_label('', module)}</div>")
-    return _box(title, "".join(_module_tree(name, child) for name, child in children))
+    open_all = sum(1 for _ in module.modules()) <= OPEN_ALL
+    return _box(title, "".join(_module_tree(name, child, open_all) for name, child in children))
 
 
 def summary_html(summary) -> str:

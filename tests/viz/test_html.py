@@ -54,6 +54,17 @@ def test_module_html_is_the_tree_with_parameter_counts():
     assert "2 Sequential() · 18 params" in text
     nested = [d for d in _parsed(markup).iter("details")]
     assert len(nested) == 1 and "0 Linear(in_features=8" in "".join(nested[0].itertext())
+    assert nested[0].get("open") == ""  # a small model: the whole tree open
+
+
+def test_module_html_of_a_large_model_starts_folded_at_its_top_level():
+    model = hb.models.get_model("resnet18")
+    root = _parsed(model._repr_html_())
+    details = list(root.iter("details"))
+    assert len(details) == 4 + 8 + 3  # layer1-4, their 8 blocks, 3 downsample Sequentials
+    assert all(d.get("open") is None for d in details)
+    assert "".join(details[0].find("summary").itertext()).startswith("layer1 Sequential()")
+    assert "11,689,512 parameters" in "".join(root.itertext())
 
 
 def test_module_html_of_a_single_layer_in_eval_mode():
