@@ -136,6 +136,8 @@ class CNNSession(TrainingSession):
         self.optimizer = optim.Adam(self.model.parameters(), lr=settings["lr"])
         self.view = parse_settings(view_fields(), {}, "view")
         self.losses: list[float] = []
+        self._costs: dict[bool, dict] = {}
+        self._folded: tuple | None = None  # (step, folded model, report)
 
     def set_view(self, raw: dict) -> None:
         """Change the image shown or the folding (checked like the settings)."""
@@ -157,10 +159,16 @@ class CNNSession(TrainingSession):
 
     def shown_model(self) -> tuple[nn.Sequential, dict | None]:
         """The model the page shows, in eval mode: as trained, or folded; with the folding's
-        report (layer counts before and after, the largest change of any test logit)."""
+        report (layer counts before and after, the largest change of any test logit). The fold
+        is kept until the next training step changes the weights."""
         self.model.eval()
         if not self.view["fold"]:
             return self.model, None
+        if self._folded is None or self._folded[0] != self.step:
+            self._folded = (self.step, *self._fold())
+        return self._folded[1], self._folded[2]
+
+    def _fold(self) -> tuple[nn.Sequential, dict]:
         result = fold_batchnorm(self.model, input_size=(1, IMAGE_SIZE, IMAGE_SIZE))
         images, _ = dataset(False)
         with no_grad():
@@ -174,6 +182,38 @@ class CNNSession(TrainingSession):
             "report": str(result),
         }
         return result.model, report
+
+    def costs(self, fold: bool) -> dict:
+        """Every layer's shapes, parameters and MACs with the worked formulas (``hb.summary``),
+        of the network as trained or folded. They depend on the architecture only, not on the
+        weights, so each is worked out once per run."""
+        if fold not in self._costs:
+            table = summary(
+                self.model,
+                input_size=(1, IMAGE_SIZE, IMAGE_SIZE),
+                explain=True,
+                fold_bn=fold,
+                name="playground CNN",
+            )
+            rows = [
+                {
+                    "name": row.name,
+                    "type": row.layer_type,
+                    "input": list(row.input_shapes[0]) if row.input_shapes else [],
+                    "output": list(row.output_shapes[0]) if row.output_shapes else [],
+                    "params": row.trainable_params,
+                    "macs": row.macs,
+                    "steps": list(row.steps),
+                    "note": row.note,
+                }
+                for row in table.rows
+            ]
+            self._costs[fold] = {
+                "rows": rows,
+                "total_params": table.total_params,
+                "total_macs": table.total_macs,
+            }
+        return self._costs[fold]
 
     def activations(self, model: nn.Sequential) -> list[tuple[str, nn.Module, np.ndarray]]:
         """(name, layer, output) of every layer for the shown image, input first as
@@ -196,13 +236,6 @@ class CNNSession(TrainingSession):
             logits = model(from_numpy(images))
             test_loss = float(F.cross_entropy(logits, from_numpy(labels)).item())
         probabilities = F.softmax(from_numpy(outputs[-1][2][None]), dim=1).numpy()[0]
-        table = summary(
-            self.model,
-            input_size=(1, IMAGE_SIZE, IMAGE_SIZE),
-            explain=True,
-            fold_bn=self.view["fold"],
-            name="playground CNN",
-        )
         keep = thin(len(self.losses))
         conv1 = self.model.conv1.weight.numpy()
         return {
@@ -228,23 +261,7 @@ class CNNSession(TrainingSession):
             },
             "filters": [encode_map(kernel[0]) for kernel in conv1],
             "filter_range": float(np.abs(conv1).max()),
-            "summary": {
-                "rows": [
-                    {
-                        "name": row.name,
-                        "type": row.layer_type,
-                        "input": list(row.input_shapes[0]) if row.input_shapes else [],
-                        "output": list(row.output_shapes[0]) if row.output_shapes else [],
-                        "params": row.trainable_params,
-                        "macs": row.macs,
-                        "steps": list(row.steps),
-                        "note": row.note,
-                    }
-                    for row in table.rows
-                ],
-                "total_params": table.total_params,
-                "total_macs": table.total_macs,
-            },
+            "summary": self.costs(self.view["fold"]),
             "fold": fold,
             "metrics": {
                 "test_loss": finite_or_none(test_loss),

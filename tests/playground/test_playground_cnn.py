@@ -166,3 +166,14 @@ def test_same_seed_same_cnn_run():
     b.advance(2, budget_s=60)
     assert a.state()["curves"] == b.state()["curves"]
     np.testing.assert_array_equal(a.model.conv1.weight.numpy(), b.model.conv1.weight.numpy())
+
+
+def test_the_fold_is_redone_after_a_training_step():
+    run = session(batchnorm=True)
+    run.set_view({"fold": True})
+    folded, _ = run.shown_model()
+    assert run.shown_model()[0] is folded  # same weights: the same fold
+    run.advance(1, budget_s=60)
+    refolded, report = run.shown_model()
+    assert not np.allclose(refolded.conv1.weight.numpy(), folded.conv1.weight.numpy())
+    assert report["max_abs_difference"] < 1e-4
