@@ -16,6 +16,8 @@ from .backend import (
     float32,
     float64,
     get_default_dtype,
+    int8,
+    int16,
     int32,
     int64,
     manual_seed,
@@ -37,11 +39,13 @@ from .functional import (
     arctan,
     argmax,
     argmin,
+    argsort,
     asin,
     atan,
     bmm,
     cat,
     ceil,
+    chunk,
     clamp,
     clamp_max,
     clamp_min,
@@ -53,6 +57,7 @@ from .functional import (
     diag,
     div,
     divide,
+    einsum,
     eq,
     equal,
     erf,
@@ -91,10 +96,13 @@ from .functional import (
     min,
     minimum,
     mm,
+    movedim,
     mul,
+    narrow,
     ne,
     neg,
     negative,
+    nonzero,
     not_equal,
     permute,
     pow,
@@ -112,6 +120,8 @@ from .functional import (
     sin,
     sinh,
     softmax,
+    sort,
+    split,
     sqrt,
     square,
     squeeze,
@@ -119,15 +129,18 @@ from .functional import (
     std,
     sub,
     sum,
+    swapaxes,
     t,
     tan,
     tanh,
     tile,
+    topk,
     transpose,
     tril,
     triu,
     true_divide,
     trunc,
+    unbind,
     unsqueeze,
     var,
     where,
@@ -154,6 +167,15 @@ from .tensor import (
     zeros,
     zeros_like,
 )
+
+# PyTorch's other names for the dtypes (dtype=hb.long, hb.float, ...), as torch.long etc.
+bool = bool_  # noqa: A001
+float = float32  # noqa: A001
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+short = int16
 
 __version__ = "0.1.0"
 from . import data, lab, models, nn, optim, training  # noqa: E402

@@ -15,3 +15,8 @@ class ShapeError(RuntimeError, ValueError):
 
 class DimError(IndexError, ValueError):
     """A dimension out of range for the tensor: ``except IndexError`` (torch) or ``ValueError``."""
+
+
+class DtypeError(TypeError, RuntimeError):
+    """A dtype the op cannot take (the mean of integers, gradients of integers):
+    ``except RuntimeError`` (torch) or ``TypeError``."""

@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 from .backend import device_of, get_default_dtype, get_rng, to_device
-from .errors import DimError, ShapeError
+from .errors import DimError, DtypeError, ShapeError
 
 
 class VersionCounter:
@@ -64,7 +64,7 @@ class Tensor:
         self._retains_grad = False
         self._version_counter = VersionCounter()
         if requires_grad and data.dtype.kind != "f":
-            raise TypeError(
+            raise DtypeError(
                 f"requires_grad: only floating-point tensors can require gradients, got dtype "
                 f"{data.dtype}"
             )
@@ -141,7 +141,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(f"requires_grad_: expected a floating dtype, got {self.dtype}")
+            raise DtypeError(f"requires_grad_: expected a floating dtype, got {self.dtype}")
         self.requires_grad = requires_grad
         return self
 

@@ -19,7 +19,7 @@ from . import functional as F
 from .autograd import is_grad_enabled
 from .backend import result_type
 from .errors import ShapeError
-from .tensor import Tensor, to_device
+from .tensor import Tensor, full, ones, tensor, to_device, zeros
 
 # ---------------------------------------------------------------------------- in place
 
@@ -246,6 +246,9 @@ METHODS = {
     "prod": F.prod,
     "cumsum": F.cumsum,
     "any": F.any,
+    "sort": F.sort,
+    "argsort": F.argsort,
+    "topk": F.topk,
     "all": F.all,
     # comparisons
     "eq": F.eq,
@@ -282,7 +285,21 @@ METHODS = {
     "tril": F.tril,
     "triu": F.triu,
     "diag": F.diag,
+    "narrow": F.narrow,
+    "split": F.split,
+    "chunk": F.chunk,
+    "unbind": F.unbind,
+    "movedim": F.movedim,
+    "swapaxes": F.transpose,
+    "swapdims": F.transpose,
+    "nonzero": F.nonzero,
     "contiguous": lambda self: self,
+    # factories in this tensor's dtype
+    "new_zeros": lambda self, *size: zeros(*size, dtype=self.dtype),
+    "new_ones": lambda self, *size: ones(*size, dtype=self.dtype),
+    "new_full": lambda self, size, fill_value: full(size, fill_value, dtype=self.dtype),
+    "new_empty": lambda self, *size: zeros(*size, dtype=self.dtype),
+    "new_tensor": lambda self, data: tensor(data, dtype=self.dtype),
 }
 
 for _name, _method in METHODS.items():

@@ -84,3 +84,11 @@ def test_bad_data_is_refused():
 def test_negative_size_is_refused():
     with pytest.raises(ValueError, match="size: expected non-negative integers"):
         hb.zeros(2, -1)
+
+
+def test_pytorch_dtype_names_are_there():
+    import torch
+
+    for name in ("bool", "float", "double", "half", "long", "int", "short", "int8", "uint8"):
+        ours, theirs = getattr(hb, name), getattr(torch, name)
+        assert str(hb.zeros(1, dtype=ours).dtype) == str(theirs).replace("torch.", ""), name

@@ -367,3 +367,27 @@ def test_tensor_class_accepts_a_list_as_torch_tensor_does():
     assert _dtype(torch.Tensor([[1, 2], [3, 4]])) == "float32"
     with pytest.raises(TypeError, match=r"hb.tensor\(2.5\)"):
         hb.Tensor(2.5)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.arange(3).mean(),
+        lambda m: m.tensor([1, 2], requires_grad=True),
+        lambda m: m.arange(3).requires_grad_(),
+    ],
+)
+def test_integer_dtype_refusals_are_runtime_errors_as_in_torch(call):
+    with pytest.raises(RuntimeError):
+        call(torch)
+    with pytest.raises(RuntimeError):
+        call(hb)
+    with pytest.raises(TypeError):  # hubel's earlier class still catches them
+        call(hb)
+
+
+@pytest.mark.parametrize("a, b", [(1.0, 0.0), (1, 0), (True, 2.5)])
+def test_where_of_two_numbers_takes_torchs_dtype(a, b):
+    cond = [True, False]
+    ours, theirs = hb.where(hb.tensor(cond), a, b), torch.where(torch.tensor(cond), a, b)
+    assert _dtype(ours) == _dtype(theirs) and ours.tolist() == theirs.tolist()

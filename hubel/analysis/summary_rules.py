@@ -168,12 +168,12 @@ def op_rules() -> dict[type, OpRule]:
     from hubel.functional.conv import Conv2d
     from hubel.functional.dropout import Dropout
     from hubel.functional.linear import Linear
-    from hubel.functional.padding import Pad2d
+    from hubel.functional.padding import Pad
 
     elementwise = [act.ReLU, act.LeakyReLU, act.Sigmoid, act.Tanh, act.GELU, Dropout]
     elementwise += [ar.Add, ar.Sub, ar.Mul, ar.Div, ar.Neg, ar.Pow, ar.Exp, ar.Log, ar.Sqrt]
     elementwise += [ar.Abs, ar.Clamp, ar.Maximum, ar.Minimum, ar.Where]
-    copies = [ar.Cast, Pad2d, shape.Reshape, shape.Permute, shape.Expand, shape.GetItem]
+    copies = [ar.Cast, Pad, shape.Reshape, shape.Permute, shape.Expand, shape.GetItem]
     copies += [shape.Cat, shape.Stack]
     reductions = [reduce.Sum, reduce.Mean, reduce.Var, reduce.Amax, reduce.MaxAlongDim]
     reductions += [pool.GlobalAvgPool2d]

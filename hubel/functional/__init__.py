@@ -3,7 +3,23 @@
 ``hubel.nn.functional`` is the same namespace under PyTorch's name.
 """
 
-from .activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .activation import (
+    elu,
+    gelu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    mish,
+    relu,
+    relu6,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from .arithmetic import (
     abs,
     absolute,
@@ -57,7 +73,9 @@ from .compare import (
     not_equal,
 )
 from .conv import conv2d
+from .conv_variants import conv1d, conv_transpose2d
 from .dropout import dropout, dropout2d
+from .einsum import einsum
 from .elementwise import (
     ELEMENTWISE,
     acos,
@@ -85,9 +103,21 @@ from .elementwise import (
     tan,
     trunc,
 )
-from .indexing import diag, gather, index_put, masked_fill, one_hot, tril, triu
+from .indexing import (
+    diag,
+    embedding,
+    gather,
+    index_put,
+    masked_fill,
+    nonzero,
+    one_hot,
+    tril,
+    triu,
+)
+from .interpolate import interpolate
 from .linear import linear
 from .loss import (
+    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     l1_loss,
@@ -97,6 +127,7 @@ from .loss import (
     nll_loss,
 )
 from .norm import batch_norm, local_response_norm
+from .normalization import group_norm, layer_norm
 from .padding import pad
 from .pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .reduce import (
@@ -116,23 +147,31 @@ from .reduce import (
 )
 from .shape import (
     cat,
+    chunk,
     concatenate,
     expand,
     flatten,
     flip,
     getitem,
+    movedim,
+    narrow,
     permute,
     repeat,
     reshape,
     roll,
+    split,
     squeeze,
     stack,
+    swapaxes,
+    swapdims,
     t,
     tile,
     transpose,
+    unbind,
     unsqueeze,
     view,
 )
+from .sorting import argsort, sort, topk
 
 __all__ = [
     "abs",
@@ -151,21 +190,26 @@ __all__ = [
     "arctan",
     "argmax",
     "argmin",
+    "argsort",
     "asin",
     "atan",
     "avg_pool2d",
     "batch_norm",
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "bmm",
     "cast",
     "cat",
     "ceil",
+    "chunk",
     "clamp",
     "clamp_max",
     "clamp_min",
     "clip",
     "concatenate",
+    "conv1d",
     "conv2d",
+    "conv_transpose2d",
     "cos",
     "cosh",
     "cross_entropy",
@@ -175,6 +219,9 @@ __all__ = [
     "divide",
     "dropout",
     "dropout2d",
+    "einsum",
+    "elu",
+    "embedding",
     "eq",
     "equal",
     "erf",
@@ -192,12 +239,18 @@ __all__ = [
     "getitem",
     "greater",
     "greater_equal",
+    "group_norm",
     "gt",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
     "index_put",
+    "interpolate",
     "isclose",
     "l1_loss",
     "l1_penalty",
     "l2_penalty",
+    "layer_norm",
     "le",
     "leaky_relu",
     "less",
@@ -223,13 +276,17 @@ __all__ = [
     "mean",
     "min",
     "minimum",
+    "mish",
     "mm",
+    "movedim",
     "mse_loss",
     "mul",
+    "narrow",
     "ne",
     "neg",
     "negative",
     "nll_loss",
+    "nonzero",
     "not_equal",
     "one_hot",
     "pad",
@@ -238,6 +295,7 @@ __all__ = [
     "prod",
     "reciprocal",
     "relu",
+    "relu6",
     "remainder",
     "repeat",
     "reshape",
@@ -246,9 +304,13 @@ __all__ = [
     "rsqrt",
     "sigmoid",
     "sign",
+    "silu",
     "sin",
     "sinh",
     "softmax",
+    "softplus",
+    "sort",
+    "split",
     "sqrt",
     "square",
     "squeeze",
@@ -256,15 +318,19 @@ __all__ = [
     "std",
     "sub",
     "sum",
+    "swapaxes",
+    "swapdims",
     "t",
     "tan",
     "tanh",
     "tile",
+    "topk",
     "transpose",
     "tril",
     "triu",
     "true_divide",
     "trunc",
+    "unbind",
     "unsqueeze",
     "var",
     "view",

@@ -13,7 +13,7 @@ from .. import kernels
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
-from ._util import normalize_dims
+from ._util import normalize_dim
 
 
 class ReLU(Function):
@@ -219,12 +219,190 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
     """Probabilities along ``dim``: e**x_k / sum_j e**x_j."""
     _check_float("softmax", x)
-    (axis,) = normalize_dims(dim, x.ndim)
+    axis = normalize_dim(dim, x.ndim)
     return Softmax.apply(x, axis)
 
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     """log(softmax(x)) computed stably as x - max - log(sum(e**(x - max)))."""
     _check_float("log_softmax", x)
-    (axis,) = normalize_dims(dim, x.ndim)
+    axis = normalize_dim(dim, x.ndim)
     return LogSoftmax.apply(x, axis)
+
+
+# ------------------------------------------------------------------ more activations
+def _sigmoid_array(x):
+    """σ(x) = 1 / (1 + e**-x) on a raw array, without overflow for large |x|."""
+    xp = get_array_module(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def softplus_array(x):
+    """log(1 + e**x) on a raw array, as max(x, 0) + log1p(e**-|x|): never overflows."""
+    xp = get_array_module(x)
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+class Hardtanh(Function):
+    """y = min(max(x, lo), hi);  dy/dx = 1 for lo < x < hi, else 0 (0 at both edges, as
+    PyTorch). ``relu6`` is Hardtanh(0, 6)."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return get_array_module(x).clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * ((x > ctx.lo) & (x < ctx.hi)), None, None
+
+
+class SiLU(Function):
+    """y = x σ(x) (also called swish);  dy/dx = σ(x) (1 + x (1 - σ(x)))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        s = _sigmoid_array(x)
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, s = ctx.saved_tensors
+        return grad * s * (1 + x * (1 - s))
+
+
+class Hardsigmoid(Function):
+    """y = relu6(x + 3) / 6, a piecewise-linear σ;  dy/dx = 1/6 for -3 < x < 3, else 0."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return get_array_module(x).clip(x + 3, 0, 6) / 6
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * ((x > -3) & (x < 3)) / 6
+
+
+class Hardswish(Function):
+    """y = x relu6(x + 3) / 6 (MobileNetV3);  dy/dx = 0 for x <= -3, x/3 + 1/2 for
+    -3 < x < 3, 1 for x >= 3 (PyTorch's choice at the edges)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * get_array_module(x).clip(x + 3, 0, 6) / 6
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        xp = get_array_module(x)
+        return grad * xp.where(x <= -3, 0, xp.where(x < 3, x / 3 + 0.5, 1)).astype(grad.dtype)
+
+
+class ELU(Function):
+    """y = x for x > 0, α (e**x - 1) otherwise;  dy/dx = 1 for x > 0, else α e**x = y + α."""
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        xp = get_array_module(x)
+        y = xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
+        ctx.save_for_backward(x, y)
+        ctx.alpha = alpha
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        return get_array_module(x).where(x > 0, grad, grad * (y + ctx.alpha)), None
+
+
+class Softplus(Function):
+    """y = log(1 + e**(βx)) / β, and y = x where βx > threshold (as PyTorch);
+    dy/dx = σ(βx) (1 above the threshold)."""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        xp = get_array_module(x)
+        scaled = x * beta
+        linear = scaled > threshold
+        ctx.save_for_backward(scaled, linear)
+        return xp.where(linear, x, softplus_array(scaled) / beta)
+
+    @staticmethod
+    def backward(ctx, grad):
+        scaled, linear = ctx.saved_tensors
+        xp = get_array_module(grad)
+        return xp.where(linear, grad, grad * _sigmoid_array(scaled)), None, None
+
+
+class Mish(Function):
+    """y = x tanh(softplus(x));  dy/dx = tanh(sp) + x σ(x) (1 - tanh(sp)**2), sp = softplus(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        t = get_array_module(x).tanh(softplus_array(x))
+        ctx.save_for_backward(x, t)
+        return x * t
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        return grad * (t + x * _sigmoid_array(x) * (1 - t * t))
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """x clipped to [min_val, max_val] (gradient 0 outside and at the edges)."""
+    _check_float("hardtanh", x)
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    return Hardtanh.apply(x, float(min_val), float(max_val))
+
+
+def relu6(x: Tensor) -> Tensor:
+    """min(max(0, x), 6) (MobileNet v1/v2)."""
+    _check_float("relu6", x)
+    return Hardtanh.apply(x, 0.0, 6.0)
+
+
+def silu(x: Tensor) -> Tensor:
+    """x σ(x) (swish)."""
+    _check_float("silu", x)
+    return SiLU.apply(x)
+
+
+def hardsigmoid(x: Tensor) -> Tensor:
+    """relu6(x + 3) / 6."""
+    _check_float("hardsigmoid", x)
+    return Hardsigmoid.apply(x)
+
+
+def hardswish(x: Tensor) -> Tensor:
+    """x relu6(x + 3) / 6 (MobileNetV3)."""
+    _check_float("hardswish", x)
+    return Hardswish.apply(x)
+
+
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, alpha (e**x - 1) otherwise."""
+    _check_float("elu", x)
+    return ELU.apply(x, float(alpha))
+
+
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e**(beta x)) / beta, a smooth ReLU; linear where beta x > threshold."""
+    _check_float("softplus", x)
+    if beta <= 0:
+        raise ValueError(f"softplus: beta must be > 0, got {beta}")
+    return Softplus.apply(x, float(beta), float(threshold))
+
+
+def mish(x: Tensor) -> Tensor:
+    """x tanh(softplus(x))."""
+    _check_float("mish", x)
+    return Mish.apply(x)

@@ -575,9 +575,8 @@ def where(condition, a=None, b=None):
     if a is None and b is None:
         return tuple(Tensor(i.astype(np.int64)) for i in get_array_module(cond).nonzero(cond))
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
-    if like is None:
-        a = Tensor(np.asarray(a))
-        like = a
+    if like is None:  # two numbers: the tensor of the first takes their promoted dtype
+        a = like = Tensor(np.asarray(a, dtype=result_type(a, b)))
     a, b = operand(a, like), operand(b, like)
     dtype = result_type(_raw(a), _raw(b))
     a, b = promote(a, dtype, like), promote(b, dtype, like)

@@ -116,6 +116,25 @@ class Diag(Function):
         return out, None
 
 
+class Embedding(Function):
+    """y[..., :] = W[index[...], :] (a table lookup);  dL/dW adds the gradient of every
+    position into the row it looked up (none into ``padding_idx``'s row, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, weight, index, padding_idx):
+        ctx.rows, ctx.index, ctx.padding_idx = weight.shape[0], index, padding_idx
+        return weight[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = get_array_module(grad)
+        out = xp.zeros((ctx.rows, grad.shape[-1]), dtype=grad.dtype)
+        xp.add.at(out, ctx.index.reshape(-1), grad.reshape(-1, grad.shape[-1]))
+        if ctx.padding_idx is not None:
+            out[ctx.padding_idx] = 0
+        return out, None, None
+
+
 # ------------------------------------------------------------------------ public functions
 def gather(input: Tensor, dim: int, index) -> Tensor:
     """out[i][j][k] = input[index[i][j][k]][j][k] for dim 0 (the index replaces the position
@@ -224,3 +243,36 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     if input.ndim not in (1, 2):
         raise ShapeError(f"diag: expected a 1-D or 2-D tensor, got shape {input.shape}")
     return Diag.apply(input, int(diagonal))
+
+
+def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """Rows of ``weight`` (num_embeddings, embedding_dim) picked by the integer ``input`` (any
+    shape) → (*input.shape, embedding_dim), as ``torch.nn.functional.embedding``; the row
+    ``padding_idx`` gets no gradient."""
+    index = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"embedding: input must hold integer indices, got dtype {index.dtype}")
+    if weight.ndim != 2:
+        raise ShapeError(
+            f"embedding: weight must be (num_embeddings, embedding_dim), got {weight.shape}"
+        )
+    rows = weight.shape[0]
+    if index.size and (index.min() < 0 or index.max() >= rows):
+        raise IndexError(
+            f"embedding: indices must be in [0, {rows - 1}] for {rows} embeddings, got values "
+            f"from {index.min()} to {index.max()}"
+        )
+    if padding_idx is not None:
+        if not -rows <= padding_idx < rows:
+            raise ValueError(f"embedding: padding_idx must be within [{-rows}, {rows - 1}]")
+        padding_idx %= rows
+    return Embedding.apply(weight, index, padding_idx)
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False):
+    """The indices of the nonzero elements: an int64 (count, ndim) tensor, or with
+    ``as_tuple`` one index tensor per axis (what ``x[...]`` takes), as ``torch.nonzero``."""
+    where = get_array_module(input.data).nonzero(input.data)
+    if as_tuple:
+        return tuple(Tensor(i.astype(np.int64)) for i in where)
+    return Tensor(get_array_module(input.data).stack(where, axis=1).astype(np.int64))

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module
+from ..errors import ShapeError
 from ..tensor import Tensor
 from .activation import log_softmax, log_softmax_array
 from .arithmetic import abs as _abs
@@ -64,14 +65,13 @@ def _check_logits_and_targets(name, input, target, ignore_index):
     if not isinstance(target, Tensor):
         target = Tensor(np.asarray(target))
     if input.ndim not in (1, 2):
-        raise ValueError(
-            f"{name}: expected input of shape (N, C) or (C,), got {input.shape}; for (N, C, d1, "
-            f"...) use cross_entropy, which moves the class axis for you"
+        raise ShapeError(
+            f"{name}: expected input of shape (N, C), (C,) or (N, C, d1, ...), got {input.shape}"
         )
     if target.dtype.kind in "iu":
         want = input.shape[:-1]
         if target.shape != want:
-            raise ValueError(
+            raise ShapeError(
                 f"{name}: expected target of shape {want} (one class index per sample) for "
                 f"input of shape {input.shape}, got {target.shape}"
             )
@@ -166,6 +166,35 @@ def _weighted_nll(
     return WeightedNLL.apply(input, a, scale, reduction, from_logits)
 
 
+def _class_indices_nll(
+    name, input, target, weight, ignore_index, reduction, label_smoothing, from_logits
+):
+    """``_weighted_nll`` for any input (N, C), (C,) or (N, C, d1, ...): the extra axes are
+    moved next to the batch axis and flattened, and a ``"none"`` loss is put back in shape."""
+    if not (isinstance(input, Tensor) and input.ndim > 2):
+        return _weighted_nll(
+            name, input, target, weight, ignore_index, reduction, label_smoothing, from_logits
+        )
+    classes = input.shape[1]
+    channels_last = (0, *range(2, input.ndim), 1)
+    moved = input.permute(*channels_last).reshape(-1, classes)
+    target_t = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    spatial = (input.shape[0], *input.shape[2:])
+    if target_t.dtype.kind == "f" and target_t.shape == input.shape:
+        flat_target = target_t.permute(*channels_last).reshape(-1, classes)
+    elif target_t.shape != spatial:
+        raise ShapeError(
+            f"{name}: expected target of shape {spatial} for input {input.shape}, got "
+            f"{target_t.shape}"
+        )
+    else:
+        flat_target = target_t.reshape(-1)
+    loss = _weighted_nll(
+        name, moved, flat_target, weight, ignore_index, reduction, label_smoothing, from_logits
+    )
+    return loss.reshape(spatial) if reduction == "none" else loss
+
+
 def cross_entropy(
     input: Tensor,
     target,
@@ -181,32 +210,7 @@ def cross_entropy(
     of the input's shape. L_i = -log(e**s_{y_i} / sum_j e**s_j), averaged over the batch.
     ``label_smoothing`` ε mixes the one-hot target with the uniform one: (1 - ε) onehot + ε/C.
     """
-    if isinstance(input, Tensor) and input.ndim > 2:
-        classes = input.shape[1]
-        moved = input.permute(0, *range(2, input.ndim), 1).reshape(-1, classes)
-        target_t = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
-        spatial = (input.shape[0], *input.shape[2:])
-        if target_t.dtype.kind == "f":
-            flat_target = target_t.permute(0, *range(2, input.ndim), 1).reshape(-1, classes)
-        elif target_t.shape != spatial:
-            raise ValueError(
-                f"cross_entropy: expected target of shape {spatial} for input "
-                f"{input.shape}, got {target_t.shape}"
-            )
-        else:
-            flat_target = target_t.reshape(-1)
-        loss = _weighted_nll(
-            "cross_entropy",
-            moved,
-            flat_target,
-            weight,
-            ignore_index,
-            reduction,
-            label_smoothing,
-            True,
-        )
-        return loss.reshape(spatial) if reduction == "none" else loss
-    return _weighted_nll(
+    return _class_indices_nll(
         "cross_entropy", input, target, weight, ignore_index, reduction, label_smoothing, True
     )
 
@@ -214,11 +218,14 @@ def cross_entropy(
 def nll_loss(
     input: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean"
 ) -> Tensor:
-    """Negative log-likelihood of log-probabilities ``input`` (N, C) at integer ``target`` (N,):
-    L_i = -w_{y_i} input[i, y_i]; use after ``log_softmax``."""
+    """Negative log-likelihood of log-probabilities ``input`` (N, C) (or (C,), or (N, C, d1,
+    ...)) at integer ``target`` (N,) (or (N, d1, ...)): L_i = -w_{y_i} input[i, y_i]; use after
+    ``log_softmax``."""
     if isinstance(target, Tensor) and target.dtype.kind == "f":
         raise TypeError(f"nll_loss: target must hold int64 class indices, got {target.dtype}")
-    return _weighted_nll("nll_loss", input, target, weight, ignore_index, reduction, 0.0, False)
+    return _class_indices_nll(
+        "nll_loss", input, target, weight, ignore_index, reduction, 0.0, False
+    )
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -236,7 +243,7 @@ def _check_pair(name, input, target, reduction):
     if not isinstance(target, Tensor):
         target = Tensor(np.asarray(target, dtype=input.dtype))
     if input.shape != target.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: input and target must have the same shape, got input {input.shape} and "
             f"target {target.shape} (broadcasting them is almost always a bug)"
         )
@@ -296,6 +303,55 @@ def binary_cross_entropy_with_logits(
         pos_weight = pos_weight.data if isinstance(pos_weight, Tensor) else np.asarray(pos_weight)
         pos_weight = pos_weight.astype(input.dtype, copy=False)
     loss = BCEWithLogits.apply(input, target, pos_weight)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+class BinaryCrossEntropy(Function):
+    """Binary cross-entropy of probabilities x against targets y:
+
+    loss = -(y log x + (1 - y) log(1 - x)), each log clamped at -100 (as PyTorch, so x = 0 or 1
+    gives a large finite loss, not inf)
+    dloss/dx = (x - y) / max(x (1 - x), 1e-12),   dloss/dy = log(1 - x) - log(x)
+    (PyTorch clamps neither log in dloss/dy: it is ±inf at x = 0 or 1)
+    """
+
+    @staticmethod
+    def forward(ctx, x, y):
+        xp = get_array_module(x)
+        with np.errstate(divide="ignore"):
+            log_x = xp.maximum(xp.log(x), -100)
+            log_1mx = xp.maximum(xp.log1p(-x), -100)
+        ctx.save_for_backward(x, y)
+        return -(y * log_x + (1 - y) * log_1mx)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        xp = get_array_module(x)
+        need_x, need_y = ctx.needs_input_grad
+        grad_x = grad * (x - y) / xp.maximum(x * (1 - x), 1e-12) if need_x else None
+        grad_y = None
+        if need_y:
+            with np.errstate(divide="ignore"):
+                grad_y = grad * (xp.log1p(-x) - xp.log(x))
+        return grad_x, grad_y
+
+
+def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities ``input`` (in [0, 1], e.g. after a sigmoid) and
+    ``target`` of the same shape, as ``torch.nn.functional.binary_cross_entropy``; ``weight``
+    rescales each element. Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is
+    stable where a sigmoid saturates."""
+    target = _check_pair("binary_cross_entropy", input, target, reduction)
+    x = input.data
+    if x.size and not ((x >= 0) & (x <= 1)).all():
+        raise RuntimeError(
+            "binary_cross_entropy: all elements of input should be between 0 and 1 (apply "
+            "sigmoid first, or use binary_cross_entropy_with_logits)"
+        )
+    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

@@ -10,10 +10,12 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module
+from ..errors import DtypeError
 from ..tensor import Tensor
 from ._util import normalize_dim, normalize_dims, pick_axis
 
-MaxResult = namedtuple("MaxResult", ["values", "indices"])
+# What max(dim), min(dim), sort and topk return, as torch.return_types: (values, indices).
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
 def _expand(grad, axes, keepdims, shape):
@@ -201,7 +203,7 @@ def mean(x: Tensor, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Ten
     """Mean over ``dim`` (an int, a tuple, or None for all)."""
     dim, keepdim = pick_axis(dim, axis, keepdim, keepdims)
     if x.dtype.kind != "f":
-        raise TypeError(f"mean: expected a floating tensor, got dtype {x.dtype}")
+        raise DtypeError(f"mean: expected a floating tensor, got dtype {x.dtype}")
     return Mean.apply(x, normalize_dims(dim, x.ndim), keepdim)
 
 
@@ -239,13 +241,13 @@ def _extreme(x, dim, keepdim, largest):
         return Amax.apply(x, None, False, largest)
     axis = normalize_dim(dim, x.ndim)
     if x.ndim == 0:  # one element: it is the extreme, at index 0
-        return MaxResult(Amax.apply(x, (), False, largest), Tensor(np.zeros((), np.int64)))
+        return ValuesIndices(Amax.apply(x, (), False, largest), Tensor(np.zeros((), np.int64)))
     xp = get_array_module(x.data)
     indices = (xp.argmax if largest else xp.argmin)(x.data, axis=axis)
     values = MaxAlongDim.apply(x, indices, axis, keepdim)
     if keepdim:
         indices = xp.expand_dims(indices, axis)
-    return MaxResult(values, Tensor(indices.astype("int64", copy=False)))
+    return ValuesIndices(values, Tensor(indices.astype("int64", copy=False)))
 
 
 def max(x: Tensor, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
@@ -284,7 +286,7 @@ def argmin(x: Tensor, dim=None, keepdim=False) -> Tensor:
 def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``dim``, without overflow (as ``torch.logsumexp``)."""
     if x.dtype.kind != "f":
-        raise TypeError(f"logsumexp: expected a floating tensor, got dtype {x.dtype}")
+        raise DtypeError(f"logsumexp: expected a floating tensor, got dtype {x.dtype}")
     return LogSumExp.apply(x, normalize_dims(dim, x.ndim, "logsumexp"), bool(keepdim))
 
 

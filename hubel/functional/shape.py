@@ -148,6 +148,9 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     return Permute.apply(x, tuple(axes))
 
 
+swapaxes = swapdims = transpose
+
+
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes ``start_dim``..``end_dim`` (inclusive) into one."""
     if x.ndim == 0:
@@ -371,3 +374,65 @@ def repeat(x: Tensor, *sizes) -> Tensor:
             f"dimensions of tensor ({x.ndim})"
         )
     return Tile.apply(x, reps)
+
+
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """x[..., start:start + length, ...] along ``dim`` (a view, as ``torch.narrow``)."""
+    axis = normalize_dim(dim, x.ndim, "narrow")
+    size = x.shape[axis]
+    start = start + size if start < 0 else start
+    if not 0 <= start <= size or length < 0 or start + length > size:
+        raise IndexError(
+            f"narrow: start ({start}) + length ({length}) exceeds dimension {axis} of size {size}"
+        )
+    return getitem(x, (slice(None),) * axis + (slice(start, start + length),))
+
+
+def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Pieces of x along ``dim``: of ``split_size`` each (the last may be shorter), or of the
+    listed sizes, as ``torch.split``; each piece is a view."""
+    axis = normalize_dim(dim, x.ndim, "split")
+    size = x.shape[axis]
+    if isinstance(split_size_or_sections, numbers.Integral):
+        step = int(split_size_or_sections)
+        if step <= 0 and size:
+            raise ValueError(f"split: split_size must be positive, got {step}")
+        sections = [min(step, size - start) for start in range(0, size, step)] or [0]
+    else:
+        sections = [int(n) for n in split_size_or_sections]
+        if sum(sections) != size or any(n < 0 for n in sections):
+            raise ShapeError(
+                f"split: sections {sections} must add up to dimension {axis} of size {size}"
+            )
+    starts = np.cumsum([0, *sections[:-1]])
+    return tuple(narrow(x, axis, int(s), n) for s, n in zip(starts, sections))
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """x split into ``chunks`` pieces of ceil(size / chunks) along ``dim`` (fewer when the
+    size runs out), as ``torch.chunk``."""
+    if not isinstance(chunks, numbers.Integral) or chunks < 1:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    size = x.shape[normalize_dim(dim, x.ndim, "chunk")]
+    return split(x, max(-(-size // chunks), 1), dim)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple:
+    """The slices of x along ``dim``, that axis removed (``torch.unbind``)."""
+    axis = normalize_dim(dim, x.ndim, "unbind")
+    return tuple(getitem(x, (slice(None),) * axis + (i,)) for i in range(x.shape[axis]))
+
+
+def movedim(x: Tensor, source, destination) -> Tensor:
+    """x with axes ``source`` moved to positions ``destination`` (the rest keep their order)."""
+    source = (source,) if isinstance(source, numbers.Integral) else tuple(source)
+    destination = (
+        (destination,) if isinstance(destination, numbers.Integral) else tuple(destination)
+    )
+    if len(source) != len(destination):
+        raise ShapeError(f"movedim: {source} and {destination} must have the same length")
+    src = [normalize_dim(d, x.ndim, "movedim") for d in source]
+    dst = [normalize_dim(d, x.ndim, "movedim") for d in destination]
+    rest = iter(d for d in range(x.ndim) if d not in src)
+    order = dict(zip(dst, src))
+    return permute(x, *(order[i] if i in order else next(rest) for i in range(x.ndim)))

@@ -1,7 +1,10 @@
 """Layers and containers, as ``torch.nn``."""
 
 from . import functional, init, utils
+from .activation import ELU, Hardsigmoid, Hardswish, Hardtanh, Mish, ReLU6, SiLU, Softplus
 from .conv import Conv2d, LocalResponseNorm, ZeroPad2d
+from .conv_variants import Conv1d, ConvTranspose2d
+from .embedding import Embedding
 from .layers import (
     GELU,
     BatchNorm1d,
@@ -20,6 +23,8 @@ from .layers import (
     Softmax,
     Tanh,
 )
-from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter, RemovableHandle
+from .normalization import GroupNorm, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
+from .upsample import Upsample

@@ -69,3 +69,15 @@ class BCEWithLogitsLoss(Module):
         return F.binary_cross_entropy_with_logits(
             input, target, self.weight, self.reduction, self.pos_weight
         )
+
+
+class BCELoss(Module):
+    """Binary cross-entropy of probabilities (after a sigmoid): -(y log x + (1 - y) log(1 - x));
+    ``BCEWithLogitsLoss`` on raw scores is the stable choice."""
+
+    def __init__(self, weight=None, reduction: str = "mean"):
+        super().__init__()
+        self.weight, self.reduction = weight, reduction
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy(input, target, self.weight, self.reduction)

@@ -188,3 +188,75 @@ def test_mse_refuses_silent_broadcasting():
 def test_unknown_reduction_is_named():
     with pytest.raises(ValueError, match="reduction must be one of .* got 'avg'"):
         F.cross_entropy(hb.randn(2, 3), hb.tensor([0, 1]), reduction="avg")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_cross_entropy_on_probabilities_matches_torch(reduction):
+    rng = np.random.default_rng(0)
+    probs, target = rng.uniform(0.05, 0.95, (4, 3)), rng.uniform(0, 1, (4, 3))
+    assert_matches_torch(
+        lambda p, t: F.binary_cross_entropy(p, t, reduction=reduction),
+        lambda p, t: torch.nn.functional.binary_cross_entropy(p, t, reduction=reduction),
+        inputs=[probs, target],
+    )
+
+
+def test_binary_cross_entropy_with_weight_matches_torch():
+    rng = np.random.default_rng(1)
+    probs, target = rng.uniform(0.05, 0.95, (4, 3)), (rng.random((4, 3)) > 0.5) * 1.0
+    weight = rng.uniform(0.5, 2, (3,))
+    assert_matches_torch(
+        lambda p, t: F.binary_cross_entropy(p, t, weight=hb.tensor(weight, dtype=p.dtype)),
+        lambda p, t: torch.nn.functional.binary_cross_entropy(
+            p, t, weight=torch.tensor(weight, dtype=p.dtype)
+        ),
+        inputs=[probs, target],
+    )
+
+
+def test_binary_cross_entropy_at_exact_zero_and_one_is_finite_like_torch():
+    probs, target = np.array([0.0, 1.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.0, 1.0])
+    assert_matches_torch(
+        lambda p, t: F.binary_cross_entropy(p, t, reduction="none"),
+        lambda p, t: torch.nn.functional.binary_cross_entropy(p, t, reduction="none"),
+        inputs=[probs, target],
+        check_gradcheck=False,  # the clamped log has no derivative to check at the edge
+    )
+
+
+def test_binary_cross_entropy_refuses_values_outside_0_1_like_torch():
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.binary_cross_entropy(torch.tensor([1.5]), torch.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="between 0 and 1"):
+        F.binary_cross_entropy(hb.tensor([1.5]), hb.tensor([1.0]))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(2, 4, 3), (2, 4, 3, 2)])
+def test_nll_loss_on_spatial_input_matches_torch(reduction, shape):
+    rng = np.random.default_rng(2)
+    target = rng.integers(0, shape[1], size=(shape[0], *shape[2:]))
+    target.flat[0] = -100  # an ignored position
+    weight = rng.uniform(0.5, 2, shape[1])
+    assert_matches_torch(
+        lambda x, t: F.nll_loss(
+            x.log_softmax(1), t, weight=hb.tensor(weight, dtype=x.dtype), reduction=reduction
+        ),
+        lambda x, t: torch.nn.functional.nll_loss(
+            x.log_softmax(1), t, weight=torch.tensor(weight, dtype=x.dtype), reduction=reduction
+        ),
+        inputs=[rng.standard_normal(shape), target],
+    )
+
+
+def test_nll_loss_on_spatial_input_refuses_a_target_of_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"expected target of shape \(2, 3\)"):
+        F.nll_loss(hb.zeros(2, 4, 3), hb.zeros(2, 4, dtype=hb.int64))
+
+
+def test_bce_loss_module_matches_torch():
+    rng = np.random.default_rng(4)
+    probs, target = rng.uniform(0.05, 0.95, (5,)), (rng.random(5) > 0.5) * 1.0
+    assert_matches_torch(
+        hb.nn.BCELoss(reduction="sum"), torch.nn.BCELoss(reduction="sum"), inputs=[probs, target]
+    )

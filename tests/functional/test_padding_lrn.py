@@ -38,18 +38,56 @@ def test_pad_indices_agree_with_numpy_pad(mode):
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda x: F.pad(x, (1, 2, 3)), r"expected pad = \(left, right\) or"),
-        (lambda x: F.pad(x, (-1, 0)), r"non-negative ints, got \(-1, 0\)"),
+        (lambda x: F.pad(x, (1, 2, 3)), r"an even number of them"),
+        (lambda x: F.pad(x, (1, 1) * 5), r"10 values pad 5 axes; the input \(2, 3, 4, 4\) has 4"),
         (lambda x: F.pad(x, (4, 0, 0, 0), "reflect"), r"reflect padding must be at most size - 1"),
-        (lambda x: F.pad(x, (1, 0), "replicate"), r"needs pad = \(left, right, top, bottom\)"),
+        (lambda x: F.pad(x, (5, 0, 0, 0), "circular"), r"circular padding must be at most size"),
+        (lambda x: F.pad(x, (1, 0), "replicate"), r"pads the last 1, 2 or 3 axes"),
+        (lambda x: F.pad(x, (-3, -2)), r"negative or empty output size"),
         (lambda x: F.pad(x, (1, 0), "mirror"), r"mode must be one of"),
         (lambda x: F.pad(x, (1, 0, 0, 0), "reflect", value=1.0), r"value is only used by mode="),
-        (lambda x: F.pad(x[0], (1, 0)), r"expected input of shape \(N, C, H, W\), got \(3, 4, 4\)"),
+        (lambda x: F.pad(x, (1.5, 0)), r"of ints"),
     ],
 )
 def test_bad_pad_arguments_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call(hb.randn(2, 3, 4, 4))
+
+
+@pytest.mark.parametrize(
+    "shape, pad",
+    [
+        ((5,), (2, 1)),
+        ((3, 4), (1, 0, 2, 3)),
+        ((2, 3, 4, 5, 2), (1, 1, 0, 2, 1, 0)),
+        ((2, 3, 4, 5), (-1, 2, 1, -2)),  # negative amounts crop
+        ((3, 6), (-2, -1)),
+        ((2, 3), (0, 0, 1, 1, 2, 0)),  # a new leading extent is padded too (3 axes of 2)
+    ],
+)
+def test_constant_pad_of_any_rank_and_negative_pads_match_torch(shape, pad):
+    assert_matches_torch(
+        lambda x: F.pad(x, pad, value=-0.5) if len(pad) // 2 <= x.ndim else x,
+        lambda x: TF.pad(x, pad, value=-0.5) if len(pad) // 2 <= x.dim() else x,
+        shapes=[shape],
+    )
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize(
+    "shape, pad",
+    [
+        ((2, 5), (2, 1)),
+        ((2, 3, 5), (1, 3)),
+        ((3, 4, 5), (1, 2, 3, 0)),
+        ((2, 3, 4, 4, 5), (1, 2, 0, 3, 2, 1)),
+        ((2, 3, 4, 5), (-1, 2, 1, -2)),
+    ],
+)
+def test_edge_modes_on_1d_2d_3d_padding_match_torch(mode, shape, pad):
+    assert_matches_torch(
+        lambda x: F.pad(x, pad, mode), lambda x: TF.pad(x, pad, mode), shapes=[shape]
+    )
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 8])

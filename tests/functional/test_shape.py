@@ -107,3 +107,65 @@ def test_index_out_of_range_reports_shape():
 def test_float_index_is_refused_with_torchs_index_error():
     with pytest.raises(IndexError, match="indices must be long, int or bool, got dtype float32"):
         hb.randn(3)[hb.tensor([0.0, 1.0])]
+
+
+PIECES = {
+    "split 2": (lambda x: x.split(2, 1), lambda x: x.split(2, 1)),
+    "split sections": (lambda x: x.split([1, 3, 1], 1), lambda x: x.split([1, 3, 1], 1)),
+    "chunk 3": (lambda x: x.chunk(3, 1), lambda x: x.chunk(3, 1)),
+    "chunk 4 rows": (lambda x: x.chunk(4), lambda x: x.chunk(4)),
+    "unbind": (lambda x: x.unbind(1), lambda x: x.unbind(1)),
+    "narrow": (lambda x: x.narrow(1, 1, 3), lambda x: x.narrow(1, 1, 3)),
+    "narrow negative start": (lambda x: x.narrow(1, -2, 2), lambda x: x.narrow(1, -2, 2)),
+    "movedim": (lambda x: x.movedim(0, -1), lambda x: x.movedim(0, -1)),
+    "movedim pairs": (
+        lambda x: x.reshape(3, 5, 1).movedim((0, 1), (2, 0)),
+        lambda x: x.reshape(3, 5, 1).movedim((0, 1), (2, 0)),
+    ),
+    "swapaxes": (lambda x: x.swapaxes(0, 1), lambda x: x.swapaxes(0, 1)),
+    "flip": (lambda x: x.flip(1), lambda x: x.flip(1)),
+    "flip both": (lambda x: x.flip((0, 1)), lambda x: x.flip((0, 1))),
+    "roll": (lambda x: x.roll(2, 1), lambda x: x.roll(2, 1)),
+    "roll flat": (lambda x: x.roll(-3), lambda x: x.roll(-3)),
+    "roll two axes": (lambda x: x.roll((1, -2), (0, 1)), lambda x: x.roll((1, -2), (0, 1))),
+    "repeat": (lambda x: x.repeat(2, 1, 3), lambda x: x.repeat(2, 1, 3)),
+    "tile short": (lambda x: x.tile(2), lambda x: x.tile(2)),
+    "tile": (lambda x: x.tile((2, 1, 2)), lambda x: x.tile((2, 1, 2))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PIECES))
+def test_split_move_and_repeat_ops_match_torch(name):
+    ours, theirs = PIECES[name]
+    assert_matches_torch(ours, theirs, shapes=[(3, 5)])
+
+
+def test_repeat_refuses_fewer_sizes_than_dimensions_like_torch():
+    with pytest.raises(RuntimeError):
+        torch.zeros(2, 3).repeat(2)
+    with pytest.raises(RuntimeError, match="can not be smaller"):
+        hb.zeros(2, 3).repeat(2)
+
+
+def test_split_and_narrow_refuse_what_does_not_fit():
+    with pytest.raises(RuntimeError, match="must add up"):
+        hb.zeros(2, 5).split([2, 2], 1)
+    with pytest.raises(IndexError, match="exceeds dimension 1"):
+        hb.zeros(2, 5).narrow(1, 3, 3)
+
+
+def test_nonzero_and_new_factories_match_torch():
+    data = [[0, 1, 0], [2, 0, 3]]
+    assert hb.tensor(data).nonzero().tolist() == torch.tensor(data).nonzero().tolist()
+    ours = [t.tolist() for t in hb.tensor(data).nonzero(as_tuple=True)]
+    assert ours == [t.tolist() for t in torch.tensor(data).nonzero(as_tuple=True)]
+    x, t = hb.zeros(2, dtype=hb.float64), torch.zeros(2, dtype=torch.float64)
+    for make in (
+        lambda m: m.new_zeros(2, 3),
+        lambda m: m.new_ones((2,)),
+        lambda m: m.new_full((2,), 7),
+        lambda m: m.new_tensor([1, 2]),
+    ):
+        ours, theirs = make(x), make(t)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        assert ours.tolist() == theirs.tolist()
