@@ -179,5 +179,6 @@ short = int16
 
 __version__ = "0.1.0"
 from . import data, lab, models, nn, optim, training  # noqa: E402
+from . import viz  # noqa: E402
 from .analysis import summary  # noqa: E402
 from .serialization import load, save  # noqa: E402
