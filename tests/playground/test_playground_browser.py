@@ -275,3 +275,14 @@ def test_sliding_the_window_walks_the_unit_across_the_map(open_page):
     page.click("#cnn-slide")
     assert page.get_attribute("#cnn-slide", "aria-pressed") == "false"
     assert "y = max(" in page.text_content("#cnn-unit-steps")
+
+
+def test_zero_init_units_are_shown_identical_and_a_unit_can_be_enlarged(open_page):
+    page = open_page("?mode=mlp&init=zero&layers=6,6&activation=sigmoid&lr=0.3&step=5")
+    wait_for_step(page, 5)
+    labels = page.eval_on_selector_all(".network .col-label", "ls => ls.map(l => l.textContent)")
+    assert labels[1:3] == ["layer 1all 6 identical", "layer 2all 6 identical"]
+    page.focus(".network canvas.unit >> nth=3")  # layer 1, unit 2 (after the two inputs)
+    assert page.text_content("#mlp-output-title") == "Layer 1, unit 2"
+    page.focus("#mlp-seed")
+    assert page.text_content("#mlp-output-title") == "Output"

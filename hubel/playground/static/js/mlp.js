@@ -156,7 +156,14 @@ export class MlpMode {
       this.edges = svgNode("svg", { class: "edges", width, height });
       this.network.appendChild(this.edges);
       this.canvases = sizes.map((size, i) => Array.from({ length: size }, (_, j) => {
-        const canvas = el("canvas", { className: i === sizes.length - 1 ? "unit output" : "unit", width: 24, height: 24 });
+        const canvas = el("canvas", { className: i === sizes.length - 1 ? "unit output" : "unit", width: 24, height: 24, tabindex: 0 });
+        // Hover or focus a unit: its map, enlarged, takes the output's place with the data on top.
+        const enlarge = () => { this.enlarged = [i, j]; this.drawBoundary(this.state); };
+        const restore = () => { this.enlarged = null; this.drawBoundary(this.state); };
+        canvas.addEventListener("mouseenter", enlarge);
+        canvas.addEventListener("focus", enlarge);
+        canvas.addEventListener("mouseleave", restore);
+        canvas.addEventListener("blur", restore);
         canvas.style.left = `${columnX(i)}px`;
         canvas.style.top = `${unitY(i, j)}px`;
         canvas.style.width = canvas.style.height = `${NODE}px`;
@@ -238,7 +245,16 @@ export class MlpMode {
     const canvas = this.boundary;
     const context = canvas.getContext("2d");
     const small = document.createElement("canvas");
-    paintMap(small, state.boundary, (v) => diverging(0.75 * (2 * v - 1)));
+    const [layer, unit] = this.enlarged ?? [];
+    const shown = layer !== undefined && layer < state.units.length ? state.units[layer][unit] : null;
+    if (shown) {
+      paintMap(small, shown, (v, lo, hi) => diverging(0.75 * (hi > lo ? (2 * (v - lo)) / (hi - lo) - 1 : 0)));
+    } else {
+      paintMap(small, state.boundary, (v) => diverging(0.75 * (2 * v - 1)));
+    }
+    const title = document.getElementById("mlp-output-title");
+    title.textContent = shown ? (layer === 0 ? `Input x${unit + 1}` : `Layer ${layer}, unit ${unit + 1}`) : "Output";
+    title.dataset.shown = shown ? `${layer},${unit}` : "output";
     context.imageSmoothingEnabled = true;
     context.drawImage(small, 0, 0, canvas.width, canvas.height);
     const extent = state.extent;
