@@ -113,23 +113,23 @@ def test_deep_sigmoid_net_trains_and_its_first_layer_gradient_vanishes(open_page
     page.click("#play")
     wait_for_step(page, 20)
     early = page.get_attribute("#mlp-loss-chart path[data-name=train]", "d")
-    wait_for_step(page, 100)
+    wait_for_step(page, 60)
     pause_and_settle(page)
 
     loss_points = page.eval_on_selector_all(
         "#mlp-loss-chart path.series", "paths => paths.map(p => Number(p.dataset.points))"
     )
-    assert len(loss_points) == 2 and min(loss_points) >= 100  # train and test, every step
+    assert len(loss_points) == 2 and min(loss_points) >= 60  # train and test, every step
     assert page.get_attribute("#mlp-loss-chart path[data-name=train]", "d") != early
     grad_points = page.eval_on_selector_all(
         "#mlp-grad-chart path.series", "paths => paths.map(p => Number(p.dataset.points))"
     )
-    assert len(grad_points) == 7 and min(grad_points) >= 100  # one line per layer
+    assert len(grad_points) == 7 and min(grad_points) >= 60  # one line per layer
     norms = page.eval_on_selector_all(
         "[data-grad-layer]", "badges => badges.map(b => Number(b.dataset.value))"
     )
     assert norms[0] < norms[-1] / 100  # orders of magnitude: the vanishing gradient
-    assert "activation=sigmoid" in page.url and re.search(r"step=\d{3}", page.url)
+    assert "activation=sigmoid" in page.url and re.search(r"step=\d{2,}", page.url)
     screenshot(page, "mlp-sigmoid-depth6.png")
 
 
@@ -153,7 +153,7 @@ def test_cnn_stride_sets_the_output_size_by_the_formula(open_page):
     assert "8×8×8" in label
 
     page.click("#play")
-    wait_for_step(page, 10)
+    wait_for_step(page, 4)
     pause_and_settle(page)
     page.click("#cnn-maps [data-layer=conv1] canvas[data-channel='2']", position={"x": 22, "y": 12})
     page.wait_for_selector("#cnn-unit-check")
