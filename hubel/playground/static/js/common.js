@@ -1,5 +1,7 @@
 // What both modes share: the API, the message banner, form fields <-> settings <-> URL.
 
+export const SERVER_GONE = "the playground server does not answer: is `hubel playground` still running?";
+
 export class ApiError extends Error {
   constructor(message, status) {
     super(message);
@@ -22,7 +24,7 @@ export async function post(path, body) {
       body: JSON.stringify(body),
     });
   } catch (error) {
-    throw new ApiError("the playground server does not answer: is `hubel playground` still running?", 0);
+    throw new ApiError(SERVER_GONE, 0);
   }
   const payload = await response.json().catch(() => ({ error: `server answered ${response.status}` }));
   if (!response.ok) throw new ApiError(payload.error ?? `server answered ${response.status}`, response.status);

@@ -1,6 +1,6 @@
 // The page: two modes, one transport (reset, play, step), the URL as the whole state.
 
-import { ApiError, clearMessage, getFields, setUrl, showMessage } from "./common.js";
+import { ApiError, SERVER_GONE, clearMessage, getFields, setUrl, showMessage } from "./common.js";
 import { MlpMode } from "./mlp.js";
 import { CnnMode } from "./cnn.js";
 
@@ -177,6 +177,8 @@ class Page {
   }
 }
 
-getFields().then((fields) => {
-  window.playground = new Page(fields, new URLSearchParams(location.search));
-});
+getFields()
+  .then((fields) => {
+    window.playground = new Page(fields, new URLSearchParams(location.search));
+  })
+  .catch(() => showMessage(SERVER_GONE));
