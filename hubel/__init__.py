@@ -103,6 +103,7 @@ from .functional import (
     neg,
     negative,
     nonzero,
+    norm,
     not_equal,
     permute,
     pow,
@@ -178,7 +179,6 @@ int = int32  # noqa: A001
 short = int16
 
 __version__ = "0.1.0"
-from . import data, lab, models, nn, optim, training  # noqa: E402
-from . import viz  # noqa: E402
+from . import data, lab, models, nn, optim, training, viz  # noqa: E402
 from .analysis import summary  # noqa: E402
 from .serialization import load, save  # noqa: E402

@@ -120,28 +120,29 @@ def _share_version_with_base(out: Tensor, inputs) -> None:
 
 
 def _watch_saved(ctx, inputs, out) -> tuple:
-    """(counter, version, description) for each input or output whose memory ``forward`` saved:
-    backward refuses to run if any of them was changed in place since."""
+    """(counter, version, position, dtype, shape) for each input (position k) or output (-1)
+    whose memory ``forward`` saved: backward refuses to run if any was changed in place since.
+    (Described only when it fails: formatting on every op would cost more than the op.)"""
     saved = getattr(ctx, "saved_tensors", ())
     if not saved:
         return ()
     owners = {id(_memory_owner(a)) for a in saved if hasattr(a, "base")}
     watched = []
-    for role, t in zip(range(-1, len(inputs)), (out, *inputs)):
+    for position, t in zip(range(-1, len(inputs)), (out, *inputs)):
         if isinstance(t, Tensor) and id(_memory_owner(t.data)) in owners:
-            what = "output 0" if role < 0 else f"input {role}"
             counter = t._version_counter
-            watched.append((counter, counter.version, f"{what} ({t.dtype}, shape {t.shape})"))
+            watched.append((counter, counter.version, position, t.data.dtype, t.data.shape))
     return tuple(watched)
 
 
 def _check_versions(node) -> None:
-    for counter, version, what in node._ctx.watched:
+    for counter, version, position, dtype, shape in node._ctx.watched:
         if counter.version != version:
+            what = "output 0" if position < 0 else f"input {position}"
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: {what} of {node._fn.__name__}, modified by "
-                f"{counter.last_op}, is at version {counter.version}; expected version "
+                f"inplace operation: {what} ({dtype}, shape {shape}) of {node._fn.__name__}, "
+                f"modified by {counter.last_op}, is at version {counter.version}; expected version "
                 f"{version} instead. Do the in-place change after backward, or use the "
                 f"out-of-place op (e.g. x = x * 2 instead of x.mul_(2))."
             )

@@ -243,6 +243,7 @@ METHODS = {
     "argmax": F.argmax,
     "argmin": F.argmin,
     "logsumexp": F.logsumexp,
+    "norm": F.norm,
     "prod": F.prod,
     "cumsum": F.cumsum,
     "any": F.any,

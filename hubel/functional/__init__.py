@@ -4,6 +4,7 @@
 """
 
 from .activation import (
+    celu,
     elu,
     gelu,
     hardsigmoid,
@@ -11,13 +12,16 @@ from .activation import (
     hardtanh,
     leaky_relu,
     log_softmax,
+    logsigmoid,
     mish,
     relu,
     relu6,
+    selu,
     sigmoid,
     silu,
     softmax,
     softplus,
+    softsign,
     tanh,
 )
 from .arithmetic import (
@@ -74,6 +78,7 @@ from .compare import (
 )
 from .conv import conv2d
 from .conv_variants import conv1d, conv_transpose2d
+from .distance import cosine_similarity, normalize
 from .dropout import dropout, dropout2d
 from .einsum import einsum
 from .elementwise import (
@@ -140,6 +145,7 @@ from .reduce import (
     max,
     mean,
     min,
+    norm,
     prod,
     std,
     sum,
@@ -201,6 +207,7 @@ __all__ = [
     "cast",
     "cat",
     "ceil",
+    "celu",
     "chunk",
     "clamp",
     "clamp_max",
@@ -212,6 +219,7 @@ __all__ = [
     "conv_transpose2d",
     "cos",
     "cosh",
+    "cosine_similarity",
     "cross_entropy",
     "cumsum",
     "diag",
@@ -266,6 +274,7 @@ __all__ = [
     "logical_not",
     "logical_or",
     "logical_xor",
+    "logsigmoid",
     "logsumexp",
     "lt",
     "masked_fill",
@@ -287,6 +296,8 @@ __all__ = [
     "negative",
     "nll_loss",
     "nonzero",
+    "norm",
+    "normalize",
     "not_equal",
     "one_hot",
     "pad",
@@ -302,6 +313,7 @@ __all__ = [
     "roll",
     "round",
     "rsqrt",
+    "selu",
     "sigmoid",
     "sign",
     "silu",
@@ -309,6 +321,7 @@ __all__ = [
     "sinh",
     "softmax",
     "softplus",
+    "softsign",
     "sort",
     "split",
     "sqrt",

@@ -406,3 +406,45 @@ def mish(x: Tensor) -> Tensor:
     """x tanh(softplus(x))."""
     _check_float("mish", x)
     return Mish.apply(x)
+
+
+class LogSigmoid(Function):
+    """y = log σ(x) = -softplus(-x), computed without overflow;  dy/dx = 1 - σ(x) = σ(-x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return -softplus_array(-x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * _sigmoid_array(-x)
+
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """log(1 / (1 + e**-x)), stable for large |x|."""
+    _check_float("logsigmoid", x)
+    return LogSigmoid.apply(x)
+
+
+def selu(x: Tensor) -> Tensor:
+    """scale · elu(x, alpha) with the self-normalising constants (alpha ≈ 1.6733, scale ≈
+    1.0507) of Klambauer et al. 2017."""
+    return elu(x, SELU_ALPHA) * SELU_SCALE
+
+
+def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """max(0, x) + min(0, alpha (e**(x/alpha) - 1)) = alpha · elu(x / alpha)."""
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0")
+    return elu(x / alpha) * alpha
+
+
+def softsign(x: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    _check_float("softsign", x)
+    return x / (x.abs() + 1)

@@ -192,6 +192,45 @@ class CumSum(Function):
         return xp.flip(xp.cumsum(xp.flip(grad, ctx.axis), axis=ctx.axis), ctx.axis)
 
 
+class Norm(Function):
+    """y = (sum_i |x_i|**p)**(1/p) over ``axes`` (p = inf: max |x_i|);
+    dy/dx_i = sign(x_i) |x_i|**(p-1) / y**(p-1) (p = 2: x_i / y), and 0 where y = 0 (as
+    PyTorch: the zero vector's norm gets a zero gradient, not 0/0)."""
+
+    @staticmethod
+    def forward(ctx, x, p, axes, keepdims):
+        xp = get_array_module(x)
+        magnitude = xp.abs(x)
+        if p == np.inf:
+            y = magnitude.max(axis=axes, keepdims=True)
+        elif p == 1:
+            y = magnitude.sum(axis=axes, keepdims=True)
+        else:
+            y = (magnitude**p).sum(axis=axes, keepdims=True) ** (1 / p)
+        ctx.save_for_backward(x, y)
+        ctx.p, ctx.axes, ctx.keepdims = p, axes, keepdims
+        return y if keepdims else y.reshape(_reduced_shape(x.shape, axes))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        xp = get_array_module(x)
+        grad = _expand(grad, ctx.axes, ctx.keepdims, x.shape)
+        safe = xp.where(y == 0, xp.ones((), y.dtype), y)
+        if ctx.p == np.inf:
+            winners = xp.abs(x) == y
+            local = xp.sign(x) * winners / winners.sum(axis=ctx.axes, keepdims=True)
+        elif ctx.p == 1:
+            local = xp.sign(x)
+        else:
+            local = xp.sign(x) * xp.abs(x) ** (ctx.p - 1) / safe ** (ctx.p - 1)
+        return grad * xp.where(y == 0, xp.zeros((), x.dtype), local).astype(grad.dtype)
+
+
+def _reduced_shape(shape, axes) -> tuple:
+    return tuple(n for i, n in enumerate(shape) if axes is not None and i not in axes)
+
+
 # ------------------------------------------------------------------------ public functions
 def sum(x: Tensor, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (an int, a tuple, or None for all)."""
@@ -302,3 +341,15 @@ def cumsum(x: Tensor, dim: int) -> Tensor:
     """Running sums along ``dim``: y_i = x_0 + ... + x_i (integers give int64)."""
     axis = normalize_dim(dim, x.ndim, "cumsum")
     return CumSum.apply(x, axis) if x.ndim else x
+
+
+def norm(x: Tensor, p=2, dim=None, keepdim: bool = False) -> Tensor:
+    """The p-norm (sum |x|**p)**(1/p) over ``dim`` (all axes by default): p = 2 is the length,
+    p = 1 the sum of magnitudes, p = inf the largest magnitude ("fro" is p = 2), as
+    ``torch.norm``; the zero vector's gradient is 0."""
+    if x.dtype.kind != "f":
+        raise DtypeError(f"norm: expected a floating tensor, got dtype {x.dtype}")
+    p = 2 if p == "fro" else p
+    if isinstance(p, str) or p <= 0:
+        raise ValueError(f"norm: p must be a positive number, inf or 'fro', got {p!r}")
+    return Norm.apply(x, float(p), normalize_dims(dim, x.ndim, "norm"), bool(keepdim))

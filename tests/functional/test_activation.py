@@ -171,3 +171,19 @@ def test_activation_modules_match_torch(name, kwargs):
 def test_activations_refuse_integer_tensors():
     with pytest.raises(TypeError, match="silu: expected a floating-point tensor"):
         F.silu(hb.tensor([1, 2]))
+
+
+COMPOSED = {
+    "logsigmoid": (F.logsigmoid, torch.nn.functional.logsigmoid),
+    "selu": (F.selu, torch.nn.functional.selu),
+    "celu": (lambda x: F.celu(x, 0.7), lambda x: torch.nn.functional.celu(x, 0.7)),
+    "softsign": (F.softsign, torch.nn.functional.softsign),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSED))
+def test_composed_activations_match_torch(name):
+    ours, theirs = COMPOSED[name]
+    values = np.array([-40.0, -7.3, -2.9, -0.4, 0.3, 1.1, 5.2, 40.0])  # ±40: no overflow
+    # NOTE: torch's double celu backward rounds alpha through float32 (~5e-8 relative)
+    assert_matches_torch(ours, theirs, inputs=[values], rtol=1e-7 if name == "celu" else 1e-8)

@@ -42,7 +42,7 @@ def test_elementwise_function_matches_torch(name, shape):
 
 @pytest.mark.parametrize("name", sorted(SMOOTH))
 def test_elementwise_method_matches_function(name):
-    x = hb.tensor([0.5, 0.7, 1.5])
+    x = hb.tensor([0.2, 0.5, 0.7])
     np.testing.assert_array_equal(getattr(x, name)().numpy(), getattr(hb, name)(x).numpy())
 
 

@@ -4,6 +4,7 @@ import torch
 from helpers import assert_matches_torch
 
 import hubel as hb
+import hubel.nn.functional as F
 
 DIMS = [None, 0, 1, -1, (0, 2)]
 
@@ -80,3 +81,37 @@ def test_reduction_axis_out_of_range_is_named():
 def test_both_dim_and_axis_is_refused():
     with pytest.raises(TypeError, match="either dim= or axis="):
         hb.randn(2, 3).sum(dim=0, axis=1)
+
+
+@pytest.mark.parametrize(
+    "p, dim, keepdim",
+    [(2, None, False), (1, 1, False), (float("inf"), 0, True), (3, 1, False), ("fro", None, False)],
+)
+def test_norm_matches_torch(p, dim, keepdim):
+    assert_matches_torch(
+        lambda x: x.norm(p, dim, keepdim), lambda x: x.norm(p, dim, keepdim), shapes=[(3, 4)]
+    )
+
+
+def test_norm_of_the_zero_vector_has_zero_gradient_as_in_torch():
+    x = hb.zeros(3, requires_grad=True)
+    x.norm().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_normalize_and_cosine_similarity_match_torch():
+    assert_matches_torch(
+        lambda x: F.normalize(x, dim=1),
+        lambda x: torch.nn.functional.normalize(x, dim=1),
+        shapes=[(3, 4)],
+    )
+    assert_matches_torch(
+        lambda x: F.normalize(x, p=1, dim=0),
+        lambda x: torch.nn.functional.normalize(x, p=1, dim=0),
+        shapes=[(3, 4)],
+    )
+    assert_matches_torch(
+        lambda a, b: F.cosine_similarity(a, b),
+        lambda a, b: torch.nn.functional.cosine_similarity(a, b),
+        shapes=[(3, 4), (1, 4)],
+    )
