@@ -77,6 +77,12 @@ def _library_shape(args: argparse.Namespace) -> tuple[int, ...]:
     shape = args.input
     if len(shape) == 3 and not args.channels_last:
         channels, height, width = shape
+        if width <= 4 < channels:  # 224x224x3 is almost surely an image written H x W x C
+            print(
+                f"note: --input {format_shape(shape)} is read as C x H x W (C={channels}, "
+                f"H={height}, W={width}); for H x W x C add --channels-last",
+                file=sys.stderr,
+            )
         return height, width, channels
     return shape
 

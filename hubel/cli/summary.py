@@ -5,7 +5,7 @@
     hubel compare resnet18 mobilenet_v2 alexnet [--input 3x224x224] [--out models.png]
 
 MODEL is a registry name (``hubel models`` lists them). --input is one example as PyTorch
-orders it, C x H x W (``calc`` writes H x W x C); by default each model's own input size.
+orders it, C x H x W (as every hubel command writes shapes); by default the model's own size.
 
 Every number comes from :func:`hubel.analysis.summary`: this file parses, calls, prints.
 """

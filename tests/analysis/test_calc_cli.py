@@ -139,3 +139,12 @@ def test_stack_help_lists_the_layer_grammar(capsys):
     for layer in ("conv{F}x{F}x{K}  ", "pool{F}  ", "relu  ", "fc{N}  ", "Options: s{S} stride"):
         assert layer in out
     assert "``" not in out
+
+
+def test_an_input_written_height_width_channels_gets_a_note(capsys):
+    code, _, err = run(capsys, "conv --input 224x224x3 --kernel 7 --padding 3 --filters 64")
+    assert code == 0
+    assert "note: --input 224x224x3 is read as C x H x W (C=224, H=224, W=3)" in err
+    assert "add --channels-last" in err
+    _, _, err = run(capsys, "conv --input 3x224x224 --kernel 7 --filters 64")
+    assert err == ""

@@ -2,6 +2,7 @@
 file, what is wrong with it and what to do; never a Python traceback (unless HUBEL_DEBUG=1)."""
 
 import shutil
+import zipfile
 
 import pytest
 from cli_process import assert_one_line_error, run_hubel
@@ -66,3 +67,14 @@ def test_hubel_debug_shows_the_traceback(run_copy):
     result = run_hubel("evaluate", run_copy, env={"HUBEL_DEBUG": "1"})
     assert result.returncode == 1
     assert "Traceback" in result.stderr and "truncated or corrupt" in result.stderr
+
+
+def test_fold_of_a_torch_file_points_to_the_torch_loader(tmp_path):
+    path = tmp_path / "resnet18-f37072fd.pth"
+    with zipfile.ZipFile(path, "w") as archive:  # the layout torch.save writes
+        archive.writestr("resnet18-f37072fd/data.pkl", b"\x80\x02}q\x00.")
+        archive.writestr("resnet18-f37072fd/version", b"3\n")
+    result = run_hubel("fold", path, "--model", "resnet18", "-o", tmp_path / "folded.npz")
+    assert_one_line_error(
+        result, "resnet18-f37072fd.pth: it is a PyTorch file", "load_torch_state_dict"
+    )
