@@ -11,7 +11,7 @@ from ..errors import ShapeError
 from ..tensor import Tensor
 from ._util import normalize_dim, operand
 from .arithmetic import Where, cast
-from .shape import torch_index
+from .shape import getitem, torch_index
 
 
 def _full_index(index, dim: int) -> tuple:
@@ -38,6 +38,37 @@ class Gather(Function):
         out = xp.zeros(ctx.shape, dtype=grad.dtype)
         xp.add.at(out, ctx.where, grad)
         return out, None
+
+
+class Scatter(Function):
+    """y = x with src written (``reduce=None``) or added (``"add"``) at the places ``index``
+    names along ``dim`` (the inverse of gather);  dL/dsrc = the gradient gathered from those
+    places, dL/dx = the gradient (with zeros where src overwrote x)."""
+
+    @staticmethod
+    def forward(ctx, x, src, index, dim, add):
+        where = _full_index(index, dim)
+        y = x.copy()
+        source = src[tuple(slice(0, n) for n in index.shape)] if src.ndim else src
+        if add:
+            get_array_module(x).add.at(y, where, source)
+        else:
+            y[where] = source
+        ctx.where, ctx.add, ctx.src_shape = where, add, getattr(src, "shape", ())
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = get_array_module(grad)
+        grad_x = grad_src = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad.copy()
+            if not ctx.add:
+                grad_x[ctx.where] = 0
+        if ctx.needs_input_grad[1]:
+            grad_src = xp.zeros(ctx.src_shape, dtype=grad.dtype)
+            grad_src[tuple(slice(0, n) for n in ctx.where[0].shape)] = grad[ctx.where]
+        return grad_x, grad_src, None, None, None
 
 
 class IndexPut(Function):
@@ -276,3 +307,60 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     if as_tuple:
         return tuple(Tensor(i.astype(np.int64)) for i in where)
     return Tensor(get_array_module(input.data).stack(where, axis=1).astype(np.int64))
+
+
+def _scatter(name: str, input: Tensor, dim: int, index, src, add: bool) -> Tensor:
+    index = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{name}: index must be an integer tensor, got dtype {index.dtype}")
+    axis = normalize_dim(dim, input.ndim, name)
+    if index.ndim != input.ndim:
+        raise ShapeError(
+            f"{name}: index must have as many dimensions as input ({input.ndim}), got {index.shape}"
+        )
+    if index.size and (index.min() < 0 or index.max() >= input.shape[axis]):
+        raise IndexError(
+            f"{name}: index out of range for dimension {axis} of size {input.shape[axis]}"
+        )
+    src = operand(src, input)
+    if isinstance(src, Tensor):
+        if src.ndim != input.ndim or any(i > n for i, n in zip(index.shape, src.shape)):
+            raise ShapeError(
+                f"{name}: src {src.shape} must have input's dimensions and be at least as "
+                f"large as index {index.shape}"
+            )
+        src = cast(src, input.dtype)
+    else:
+        src = Tensor(np.asarray(src, dtype=input.dtype))
+    return Scatter.apply(input, src, index, axis, add)
+
+
+def scatter(input: Tensor, dim: int, index, src) -> Tensor:
+    """A copy of ``input`` with out[index[i][j]][j] = src[i][j] (dim 0; likewise for any dim),
+    as ``torch.scatter``; ``src`` may be a number."""
+    return _scatter("scatter", input, dim, index, src, add=False)
+
+
+def scatter_add(input: Tensor, dim: int, index, src: Tensor) -> Tensor:
+    """A copy of ``input`` with src[i][j] added at out[index[i][j]][j] (dim 0), repeats summed,
+    as ``torch.scatter_add``."""
+    return _scatter("scatter_add", input, dim, index, src, add=True)
+
+
+def index_select(input: Tensor, dim: int, index) -> Tensor:
+    """The entries of ``input`` at the 1-D integer ``index`` along ``dim``."""
+    index = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if index.ndim != 1 or index.dtype.kind not in "iu":
+        raise IndexError(f"index_select: index must be a 1-D integer tensor, got {index.shape}")
+    axis = normalize_dim(dim, input.ndim, "index_select")
+    return getitem(input, (slice(None),) * axis + (index,))
+
+
+def masked_select(input: Tensor, mask) -> Tensor:
+    """The entries of ``input`` where ``mask`` (broadcast to its shape) is True, as a 1-D
+    tensor."""
+    cond = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"masked_select: mask must be a bool tensor, got dtype {cond.dtype}")
+    shape = np.broadcast_shapes(input.shape, cond.shape)
+    return getitem(input.expand(shape), get_array_module(cond).broadcast_to(cond, shape))

@@ -140,3 +140,46 @@ def test_triangle_and_diag_refuse_wrong_ranks():
         hb.tril(hb.zeros(3))
     with pytest.raises(RuntimeError, match="1-D or 2-D"):
         hb.diag(hb.zeros(2, 2, 2))
+
+
+SCATTER_INDEX = np.array([[0, 1, 2, 0, 1], [2, 0, 0, 1, 2]])  # no repeats within a column
+
+
+@pytest.mark.parametrize("name", ["scatter", "scatter_add"])
+def test_scatter_matches_torch(name):
+    assert_matches_torch(
+        lambda x, s: getattr(x, name)(0, hb.tensor(SCATTER_INDEX), s),
+        lambda x, s: getattr(x, name)(0, torch.tensor(SCATTER_INDEX), s),
+        shapes=[(3, 5), (2, 5)],
+    )
+
+
+def test_scatter_add_sums_repeated_places_like_torch():
+    index = np.array([[0, 0, 1]])
+    ours = hb.zeros(2, 3).scatter_add(0, hb.tensor(index), hb.ones(1, 3))
+    theirs = torch.zeros(2, 3).scatter_add(0, torch.tensor(index), torch.ones(1, 3))
+    assert ours.tolist() == theirs.tolist()
+    value = hb.zeros(2, 3).scatter(1, hb.tensor([[2], [0]]), 5.0)
+    assert value.tolist() == torch.zeros(2, 3).scatter(1, torch.tensor([[2], [0]]), 5.0).tolist()
+
+
+def test_index_select_and_masked_select_match_torch():
+    index = np.array([3, 0, 3])
+    assert_matches_torch(
+        lambda x: x.index_select(1, hb.tensor(index)),
+        lambda x: x.index_select(1, torch.tensor(index)),
+        shapes=[(2, 4)],
+    )
+    mask = np.array([True, False, True, True])
+    assert_matches_torch(
+        lambda x: x.masked_select(hb.tensor(mask)),
+        lambda x: x.masked_select(torch.tensor(mask)),
+        shapes=[(2, 4)],
+    )
+
+
+def test_scatter_refuses_out_of_range_indices():
+    with pytest.raises(IndexError, match="out of range"):
+        hb.zeros(2, 3).scatter(0, hb.tensor([[2, 0, 0]]), hb.ones(1, 3))
+    with pytest.raises(IndexError, match="1-D integer"):
+        hb.zeros(2, 3).index_select(0, hb.tensor([[0]]))
