@@ -76,8 +76,10 @@ def _close(recorded, fresh) -> bool:
             return False
         # Printed percentages move by whole points: allow one.
         slack = 1.0 if "%" in recorded else 0.0
-        return all(_close(float(a), float(b)) or abs(float(a) - float(b)) <= slack
-                   for a, b in zip(old, new))
+        return all(
+            _close(float(a), float(b)) or abs(float(a) - float(b)) <= slack
+            for a, b in zip(old, new)
+        )
     if recorded is None or fresh is None:  # NaN and infinities are stored as null
         return recorded is None and fresh is None
     if isinstance(recorded, int | float) and isinstance(fresh, int | float):

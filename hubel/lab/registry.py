@@ -54,6 +54,14 @@ class LabResult:
     seed: int
     seconds: float
 
+    def __repr__(self) -> str:
+        """The settings and key numbers; the data (curves, grids) would run to 100 KB."""
+        numbers = ", ".join(f"{label!r}: {value!r}" for label, value in self.numbers.items())
+        return (
+            f"LabResult({self.experiment.name!r}, quick={self.quick}, seed={self.seed}, "
+            f"seconds={self.seconds:.1f}, numbers={{{numbers}}})"
+        )
+
     def _repr_html_(self) -> str:  # Jupyter: the figure and key numbers
         from hubel.viz.html import lab_html
 
