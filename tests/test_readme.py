@@ -48,3 +48,13 @@ def test_the_trainer_example_selects_on_validation_and_tests_once(tmp_path, monk
             epochs=1,
             run_dir="runs/mine",
         ).fit()
+
+
+def test_the_graph_example_draws_and_saves(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    block = block_containing("hb.viz.draw_graph(")
+    namespace: dict = {}
+    exec(compile(block, "README.md (graph)", "exec"), namespace)
+    svg = (tmp_path / "graph.svg").read_text()
+    assert "0.weight" in svg and "2.bias" in svg
+    assert "digraph" in namespace["graph"].source
