@@ -48,8 +48,11 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def url_of(sock: socket.socket) -> str:
-    """The page's address on a bound socket, e.g. ``http://127.0.0.1:8000/``."""
+    """The page's address on a bound socket, e.g. ``http://127.0.0.1:8000/``; listening on
+    every address (0.0.0.0 or ::), this machine's browser reaches it through the loopback."""
     host, port = sock.getsockname()[:2]
+    if ipaddress.ip_address(host).is_unspecified:
+        host = "127.0.0.1" if sock.family == socket.AF_INET else "::1"
     return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
 
