@@ -86,6 +86,25 @@ class SessionStore:
         return len(self._runs)
 
 
+class SecurityHeaders:
+    """ASGI middleware: every response (page, scripts, JSON) carries ``SECURITY_HEADERS``."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        from starlette.datastructures import MutableHeaders
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers if scope["type"] == "http" else send)
+
+
 def _session_id(body: dict) -> str:
     value = body.get("session")
     if not isinstance(value, str) or not SESSION_ID.fullmatch(value):
@@ -180,8 +199,7 @@ def create_app(max_sessions: int = 16, budget_s: float = REQUEST_BUDGET_S, allow
     playground = Playground(max_sessions, budget_s)
 
     def answer(payload: dict, status: int = 200) -> JSONResponse:
-        """JSON with the security headers."""
-        return JSONResponse(payload, status_code=status, headers=SECURITY_HEADERS)
+        return JSONResponse(payload, status_code=status)
 
     async def body_of(request) -> dict:
         if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
@@ -222,7 +240,7 @@ def create_app(max_sessions: int = 16, budget_s: float = REQUEST_BUDGET_S, allow
         return handle
 
     async def index(request):
-        return FileResponse(STATIC / "index.html", headers=SECURITY_HEADERS)
+        return FileResponse(STATIC / "index.html")
 
     routes = [
         Route("/", index),
@@ -240,8 +258,10 @@ def create_app(max_sessions: int = 16, budget_s: float = REQUEST_BUDGET_S, allow
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     hosts = allowed_hosts or ["127.0.0.1", "localhost", "[::1]", "::1"]
-    app = Starlette(
-        routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts)]
-    )
+    middleware = [
+        Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
+        Middleware(SecurityHeaders),
+    ]
+    app = Starlette(routes=routes, middleware=middleware)
     app.state.playground = playground
     return app

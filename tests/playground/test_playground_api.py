@@ -18,7 +18,9 @@ def test_page_and_assets_are_served_with_a_strict_policy(live_server):
     policy = headers["content-security-policy"]
     assert "default-src 'self'" in policy and "script-src 'self'" in policy
     for asset in ("/static/playground.css", "/static/js/main.js", "/static/js/mlp.js"):
-        assert live_server.get(asset)[0] == 200
+        status, headers, _ = live_server.get(asset)
+        assert status == 200 and headers["x-content-type-options"] == "nosniff"
+    assert live_server.get("/api/fields")[1]["content-security-policy"] == policy
 
 
 def test_the_page_fetches_nothing_from_the_internet():
