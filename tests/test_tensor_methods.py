@@ -164,3 +164,15 @@ def test_tensor_module_imports_nothing_above_it():
     source = open(sys.modules["hubel.tensor"].__file__).read()
     assert "import functional" not in source and "from .functional" not in source
     assert "from . import autograd" not in source and "def _F" not in source
+
+
+def test_the_engine_has_no_deferred_imports():
+    import ast
+    import sys
+
+    for name in ("hubel.autograd", "hubel.tensor_methods"):
+        tree = ast.parse(open(sys.modules[name].__file__).read())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                inner = [n for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom)]
+                assert not inner, f"{name}.{node.name} imports inside a function"

@@ -67,3 +67,15 @@ def pick_axis(dim, axis, keepdim, keepdims):
     if keepdims is not None:
         keepdim = keepdims
     return dim, bool(keepdim)
+
+
+def per_value_cost(ops: int, of: str = "output"):
+    """A Function's ``cost`` for ``hb.summary``: ``ops`` operations per value of the output
+    (or of the first input, for reductions), no multiply-adds. ``ops = 0``: the op only moves
+    values (indexing, flips, padding)."""
+
+    def cost(inputs, output, options) -> tuple[int, int]:
+        values = output if of == "output" else inputs[0]
+        return 0, ops * values.numel()
+
+    return staticmethod(cost)

@@ -13,7 +13,7 @@ from .. import kernels
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
-from ._util import normalize_dim
+from ._util import normalize_dim, per_value_cost
 
 
 class ReLU(Function):
@@ -248,6 +248,8 @@ class Hardtanh(Function):
     """y = min(max(x, lo), hi);  dy/dx = 1 for lo < x < hi, else 0 (0 at both edges, as
     PyTorch). ``relu6`` is Hardtanh(0, 6)."""
 
+    cost = per_value_cost(1)
+
     @staticmethod
     def forward(ctx, x, lo, hi):
         ctx.save_for_backward(x)
@@ -262,6 +264,8 @@ class Hardtanh(Function):
 
 class SiLU(Function):
     """y = x σ(x) (also called swish);  dy/dx = σ(x) (1 + x (1 - σ(x)))."""
+
+    cost = per_value_cost(3)
 
     @staticmethod
     def forward(ctx, x):
@@ -278,6 +282,8 @@ class SiLU(Function):
 class Hardsigmoid(Function):
     """y = relu6(x + 3) / 6, a piecewise-linear σ;  dy/dx = 1/6 for -3 < x < 3, else 0."""
 
+    cost = per_value_cost(2)
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -293,6 +299,8 @@ class Hardswish(Function):
     """y = x relu6(x + 3) / 6 (MobileNetV3);  dy/dx = 0 for x <= -3, x/3 + 1/2 for
     -3 < x < 3, 1 for x >= 3 (PyTorch's choice at the edges)."""
 
+    cost = per_value_cost(3)
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -307,6 +315,8 @@ class Hardswish(Function):
 
 class ELU(Function):
     """y = x for x > 0, α (e**x - 1) otherwise;  dy/dx = 1 for x > 0, else α e**x = y + α."""
+
+    cost = per_value_cost(2)
 
     @staticmethod
     def forward(ctx, x, alpha):
@@ -326,6 +336,8 @@ class Softplus(Function):
     """y = log(1 + e**(βx)) / β, and y = x where βx > threshold (as PyTorch);
     dy/dx = σ(βx) (1 above the threshold)."""
 
+    cost = per_value_cost(3)
+
     @staticmethod
     def forward(ctx, x, beta, threshold):
         xp = get_array_module(x)
@@ -343,6 +355,8 @@ class Softplus(Function):
 
 class Mish(Function):
     """y = x tanh(softplus(x));  dy/dx = tanh(sp) + x σ(x) (1 - tanh(sp)**2), sp = softplus(x)."""
+
+    cost = per_value_cost(5)
 
     @staticmethod
     def forward(ctx, x):
@@ -410,6 +424,8 @@ def mish(x: Tensor) -> Tensor:
 
 class LogSigmoid(Function):
     """y = log σ(x) = -softplus(-x), computed without overflow;  dy/dx = 1 - σ(x) = σ(-x)."""
+
+    cost = per_value_cost(3)
 
     @staticmethod
     def forward(ctx, x):

@@ -12,7 +12,7 @@ from ..autograd import Function
 from ..backend import float_result_type, get_array_module, result_type
 from ..errors import ShapeError
 from ..tensor import Tensor
-from ._util import operand
+from ._util import operand, per_value_cost
 
 
 class Add(Function):
@@ -86,6 +86,8 @@ class Neg(Function):
 class FloorDivide(Function):
     """y = floor(a / b);  a step function: dy/da = dy/db = 0 (as PyTorch)."""
 
+    cost = per_value_cost(1)
+
     @staticmethod
     def forward(ctx, a, b):
         return get_array_module(a, b).floor_divide(a, b)
@@ -98,6 +100,8 @@ class FloorDivide(Function):
 
 class TruncDivide(Function):
     """y = trunc(a / b) (round toward zero);  dy/da = dy/db = 0."""
+
+    cost = per_value_cost(1)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -113,6 +117,8 @@ class TruncDivide(Function):
 class Remainder(Function):
     """y = a - floor(a / b) * b;  dy/da = 1, dy/db = -floor(a / b)."""
 
+    cost = per_value_cost(2)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -127,6 +133,8 @@ class Remainder(Function):
 
 class Fmod(Function):
     """y = a - trunc(a / b) * b;  dy/da = 1, dy/db = -trunc(a / b)."""
+
+    cost = per_value_cost(2)
 
     @staticmethod
     def forward(ctx, a, b):

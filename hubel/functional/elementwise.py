@@ -11,12 +11,15 @@ import math
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
+from ._util import per_value_cost
 from .activation import erf as _erf_array
 from .arithmetic import floating
 
 
 class Sin(Function):
     """y = sin x;  dy/dx = cos x."""
+
+    cost = per_value_cost(1)
 
     @staticmethod
     def forward(ctx, x):
@@ -32,6 +35,8 @@ class Sin(Function):
 class Cos(Function):
     """y = cos x;  dy/dx = -sin x."""
 
+    cost = per_value_cost(1)
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -45,6 +50,8 @@ class Cos(Function):
 
 class Tan(Function):
     """y = tan x;  dy/dx = 1 + y**2."""
+
+    cost = per_value_cost(1)
 
     @staticmethod
     def forward(ctx, x):
@@ -61,6 +68,8 @@ class Tan(Function):
 class Asin(Function):
     """y = arcsin x;  dy/dx = 1 / sqrt(1 - x**2)."""
 
+    cost = per_value_cost(1)
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -74,6 +83,8 @@ class Asin(Function):
 
 class Acos(Function):
     """y = arccos x;  dy/dx = -1 / sqrt(1 - x**2)."""
+
+    cost = per_value_cost(1)
 
     @staticmethod
     def forward(ctx, x):
@@ -89,6 +100,8 @@ class Acos(Function):
 class Atan(Function):
     """y = arctan x;  dy/dx = 1 / (1 + x**2)."""
 
+    cost = per_value_cost(1)
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -102,6 +115,8 @@ class Atan(Function):
 
 class Sinh(Function):
     """y = sinh x;  dy/dx = cosh x."""
+
+    cost = per_value_cost(1)
 
     @staticmethod
     def forward(ctx, x):
@@ -117,6 +132,8 @@ class Sinh(Function):
 class Cosh(Function):
     """y = cosh x;  dy/dx = sinh x."""
 
+    cost = per_value_cost(1)
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -131,6 +148,8 @@ class Cosh(Function):
 class Erf(Function):
     """y = erf x = (2/√π) ∫_0^x e**(-t²) dt;  dy/dx = (2/√π) e**(-x²)."""
 
+    cost = per_value_cost(1)
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -144,6 +163,8 @@ class Erf(Function):
 
 class Rsqrt(Function):
     """y = 1 / sqrt(x);  dy/dx = -y**3 / 2."""
+
+    cost = per_value_cost(1)
 
     @staticmethod
     def forward(ctx, x):
@@ -160,6 +181,8 @@ class Rsqrt(Function):
 class Reciprocal(Function):
     """y = 1 / x;  dy/dx = -y**2."""
 
+    cost = per_value_cost(1)
+
     @staticmethod
     def forward(ctx, x):
         y = 1 / x
@@ -175,6 +198,8 @@ class Reciprocal(Function):
 class Square(Function):
     """y = x**2;  dy/dx = 2x."""
 
+    cost = per_value_cost(1)
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -189,6 +214,8 @@ class Square(Function):
 class Log1p(Function):
     """y = ln(1 + x), accurate for small x;  dy/dx = 1 / (1 + x)."""
 
+    cost = per_value_cost(1)
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -202,6 +229,8 @@ class Log1p(Function):
 
 class Expm1(Function):
     """y = e**x - 1, accurate for small x;  dy/dx = y + 1."""
+
+    cost = per_value_cost(1)
 
     @staticmethod
     def forward(ctx, x):
@@ -218,6 +247,8 @@ class Expm1(Function):
 class Log2(Function):
     """y = log2 x;  dy/dx = 1 / (x ln 2)."""
 
+    cost = per_value_cost(1)
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -231,6 +262,8 @@ class Log2(Function):
 
 class Log10(Function):
     """y = log10 x;  dy/dx = 1 / (x ln 10)."""
+
+    cost = per_value_cost(1)
 
     @staticmethod
     def forward(ctx, x):
@@ -246,6 +279,8 @@ class Log10(Function):
 class Step(Function):
     """A piecewise-constant y = f(x) (sign, floor, ceil, round, trunc): dy/dx = 0 wherever it
     exists, and PyTorch takes 0 at the jumps too. Subclasses name the array function."""
+
+    cost = per_value_cost(1)
 
     array_function = ""
 

@@ -9,7 +9,7 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..errors import ShapeError
 from ..tensor import Tensor
-from ._util import normalize_dim, operand
+from ._util import normalize_dim, operand, per_value_cost
 from .arithmetic import Where, cast
 from .shape import getitem, torch_index
 
@@ -25,6 +25,8 @@ def _full_index(index, dim: int) -> tuple:
 class Gather(Function):
     """y[i][j] = x[index[i][j]][j] (dim 0; likewise for any dim);  dL/dx adds each y's
     gradient back at the place it was taken from (summing repeats)."""
+
+    cost = per_value_cost(0)
 
     @staticmethod
     def forward(ctx, x, index, dim):
@@ -44,6 +46,8 @@ class Scatter(Function):
     """y = x with src written (``reduce=None``) or added (``"add"``) at the places ``index``
     names along ``dim`` (the inverse of gather);  dL/dsrc = the gradient gathered from those
     places, dL/dx = the gradient (with zeros where src overwrote x)."""
+
+    cost = per_value_cost(0)
 
     @staticmethod
     def forward(ctx, x, src, index, dim, add):
@@ -75,6 +79,8 @@ class IndexPut(Function):
     """y = x with y[index] = v;  dL/dx = the gradient with zeros at index, dL/dv = the
     gradient at index (summed back over v's broadcasting by the engine)."""
 
+    cost = per_value_cost(0)
+
     @staticmethod
     def forward(ctx, x, value, index):
         basic, advanced = index
@@ -105,6 +111,8 @@ class Triangle(Function):
     """y = x with the entries above (``tril``) or below (``triu``) the k-th diagonal set to 0;
     the gradient is masked the same way."""
 
+    cost = per_value_cost(0)
+
     @staticmethod
     def forward(ctx, x, diagonal, lower):
         xp = get_array_module(x)
@@ -132,6 +140,8 @@ class Diag(Function):
     """1-D x: the square matrix with x on the k-th diagonal; 2-D x: its k-th diagonal.
     The gradient takes the diagonal back (or puts it onto a zero matrix)."""
 
+    cost = per_value_cost(0)
+
     @staticmethod
     def forward(ctx, x, diagonal):
         ctx.diagonal, ctx.shape = diagonal, x.shape
@@ -150,6 +160,8 @@ class Diag(Function):
 class Embedding(Function):
     """y[..., :] = W[index[...], :] (a table lookup);  dL/dW adds the gradient of every
     position into the row it looked up (none into ``padding_idx``'s row, as PyTorch)."""
+
+    cost = per_value_cost(0)
 
     @staticmethod
     def forward(ctx, weight, index, padding_idx):

@@ -9,6 +9,7 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..errors import ShapeError
 from ..tensor import Tensor
+from ._util import per_value_cost
 
 
 class Standardize(Function):
@@ -18,6 +19,8 @@ class Standardize(Function):
         dL/dx = (g - mean(g) - x̂ mean(g x̂)) / sqrt(σ² + ε)
     (the textbook batch-norm backward, taken over the group instead of the batch).
     """
+
+    cost = per_value_cost(5)
 
     @staticmethod
     def forward(ctx, x, axes, eps):

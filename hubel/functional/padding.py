@@ -9,6 +9,7 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..errors import ShapeError
 from ..tensor import Tensor
+from ._util import per_value_cost
 from .window import pad_indices
 
 MODES = ("constant", "reflect", "replicate", "circular")
@@ -39,6 +40,8 @@ class Pad(Function):
     reflect, replicate, circular: each cell of y copies one cell of x (``_copied_cells``), and
     dL/dx adds up the gradient of every cell that copied it.
     """
+
+    cost = per_value_cost(0)
 
     @staticmethod
     def forward(ctx, x, *, pads, mode, value):

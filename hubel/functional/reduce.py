@@ -12,7 +12,7 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..errors import DtypeError
 from ..tensor import Tensor
-from ._util import normalize_dim, normalize_dims, pick_axis
+from ._util import normalize_dim, normalize_dims, per_value_cost, pick_axis
 
 # What max(dim), min(dim), sort and topk return, as torch.return_types: (values, indices).
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -135,6 +135,8 @@ class LogSumExp(Function):
     """y = log sum_i e**x_i, computed as m + log sum_i e**(x_i - m) with m = max x (no
     overflow);  dy/dx_i = e**(x_i - y) = softmax(x)_i."""
 
+    cost = per_value_cost(3, of="input")
+
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         xp = get_array_module(x)
@@ -155,6 +157,8 @@ class LogSumExp(Function):
 class Prod(Function):
     """y = prod_i x_i along one axis;  dy/dx_i = prod_{j != i} x_j, taken as the product of
     the x before i and the x after i (exact where some x are 0, unlike y / x_i)."""
+
+    cost = per_value_cost(1, of="input")
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
@@ -181,6 +185,8 @@ class CumSum(Function):
     """y_i = sum_{j <= i} x_j along ``axis``;  dL/dx_j = sum_{i >= j} g_i (a reversed
     cumulative sum of the gradient)."""
 
+    cost = per_value_cost(1, of="input")
+
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
@@ -196,6 +202,8 @@ class Norm(Function):
     """y = (sum_i |x_i|**p)**(1/p) over ``axes`` (p = inf: max |x_i|);
     dy/dx_i = sign(x_i) |x_i|**(p-1) / y**(p-1) (p = 2: x_i / y), and 0 where y = 0 (as
     PyTorch: the zero vector's norm gets a zero gradient, not 0/0)."""
+
+    cost = per_value_cost(2, of="input")
 
     @staticmethod
     def forward(ctx, x, p, axes, keepdims):

@@ -11,7 +11,7 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..errors import ShapeError
 from ..tensor import Tensor, shape_argument
-from ._util import normalize_dim, normalize_dims
+from ._util import normalize_dim, normalize_dims, per_value_cost
 
 
 class Reshape(Function):
@@ -287,6 +287,8 @@ def stack(tensors, dim: int = 0) -> Tensor:
 class Flip(Function):
     """y = x reversed along ``axes``;  the gradient is reversed back."""
 
+    cost = per_value_cost(0)
+
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
@@ -299,6 +301,8 @@ class Flip(Function):
 
 class Roll(Function):
     """y = x shifted cyclically by ``shifts`` along ``axes``;  the gradient is shifted back."""
+
+    cost = per_value_cost(0)
 
     @staticmethod
     def forward(ctx, x, shifts, axes):
@@ -314,6 +318,8 @@ class Roll(Function):
 class Tile(Function):
     """y = x repeated ``reps`` times along each axis (x's shape padded with leading 1s);
     dL/dx sums the gradient over the copies."""
+
+    cost = per_value_cost(0)
 
     @staticmethod
     def forward(ctx, x, reps):

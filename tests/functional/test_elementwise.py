@@ -77,3 +77,17 @@ def test_integer_inputs_become_the_default_float_as_in_torch(name):
 def test_elementwise_on_a_non_tensor_is_a_type_error():
     with pytest.raises(TypeError, match="expected a Tensor, got list"):
         hb.sin([1.0])
+
+
+def test_every_new_op_declares_its_cost_for_the_analyzer():
+    from hubel.functional import activation, elementwise, indexing, reduce, shape
+
+    x = hb.randn(3, 4)
+    y = x.sin()
+    assert elementwise.Sin.cost((x,), y, {}) == (0, 12)
+    assert elementwise.Floor.cost((x,), y, {}) == (0, 12)  # inherited from Step
+    assert activation.SiLU.cost((x,), y, {}) == (0, 36)
+    assert shape.Flip.cost((x,), y, {}) == (0, 0)  # moves values only
+    assert indexing.Gather.cost((x,), y, {}) == (0, 0)
+    total = x.logsumexp(1)
+    assert reduce.LogSumExp.cost((x,), total, {}) == (0, 36)  # per input value
