@@ -141,14 +141,17 @@ def _not_a_zip_reason(path: Path) -> str:
 
 def _read_member(archive: zipfile.ZipFile, member: str, path: Path) -> np.ndarray:
     """The array in ``member`` (``name.npy``); refuses pickled objects, bytes and strings."""
-    with archive.open(member) as stream:
-        try:
-            array = np.lib.format.read_array(stream, allow_pickle=False)
-        except ValueError as error:
-            if "allow_pickle" not in str(error):  # NumPy's refusal of an object array
-                raise
-            array = None
-        stream.read()  # to the end, where zipfile checks the member's CRC
+    try:
+        with archive.open(member) as stream:
+            try:
+                array = np.lib.format.read_array(stream, allow_pickle=False)
+            except ValueError as error:
+                if "allow_pickle" not in str(error):  # NumPy's refusal of an object array
+                    raise
+                array = None
+            stream.read()  # to the end, where zipfile checks the member's CRC
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as error:
+        raise _corrupt(path, str(error) or type(error).__name__) from None
     if array is None or array.dtype.kind not in _NUMERIC_KINDS:
         dtype = "object" if array is None else array.dtype
         raise ValueError(
@@ -160,27 +163,22 @@ def _read_member(archive: zipfile.ZipFile, member: str, path: Path) -> np.ndarra
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     """Every member of the ``.npz`` at ``path`` by name (without ``.npy``), checked."""
-    if not zipfile.is_zipfile(path):
-        raise _corrupt(path, _not_a_zip_reason(path))
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.namelist()
-            if any(name == "data.pkl" or name.endswith("/data.pkl") for name in members):
-                raise ValueError(f"load: {path}: {_TORCH_HINT}")
-            foreign = [name for name in members if not name.endswith(".npy")]
-            if foreign:
-                raise ValueError(
-                    f"load: {path} is a zip archive but not an .npz of arrays (member "
-                    f"{foreign[0]!r} is not a .npy array); hb.load reads files written by "
-                    "hb.save or numpy.savez"
-                )
-            return {name[: -len(".npy")]: _read_member(archive, name, path) for name in members}
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
-        raise _corrupt(path, str(error) or type(error).__name__) from None
-    except ValueError as error:
-        if str(error).startswith("load: "):
-            raise
-        raise _corrupt(path, str(error)) from None
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise _corrupt(path, _not_a_zip_reason(path)) from None
+    with archive:
+        members = archive.namelist()
+        if any(name == "data.pkl" or name.endswith("/data.pkl") for name in members):
+            raise ValueError(f"load: {path}: {_TORCH_HINT}")
+        foreign = [name for name in members if not name.endswith(".npy")]
+        if foreign:
+            raise ValueError(
+                f"load: {path} is a zip archive but not an .npz of arrays (member "
+                f"{foreign[0]!r} is not a .npy array); hb.load reads files written by hb.save "
+                "or numpy.savez"
+            )
+        return {name[: -len(".npy")]: _read_member(archive, name, path) for name in members}
 
 
 def load(path: str | os.PathLike):
