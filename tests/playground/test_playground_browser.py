@@ -286,3 +286,12 @@ def test_zero_init_units_are_shown_identical_and_a_unit_can_be_enlarged(open_pag
     assert page.text_content("#mlp-output-title") == "Layer 1, unit 2"
     page.focus("#mlp-seed")
     assert page.text_content("#mlp-output-title") == "Output"
+
+
+def test_a_diverging_run_is_stopped_and_reported_on_the_page(open_page):
+    page = open_page("?mode=mlp&init=normal&init_std=10&activation=linear&layers=8,8,8,8,8,8&lr=10")
+    page.click("#play")
+    page.wait_for_selector("#message.warn:not([hidden])")
+    assert page.text_content("#message").startswith("diverged at step ")
+    assert "lower the learning rate" in page.text_content("#message")
+    assert page.get_attribute("#play", "aria-pressed") == "false"
