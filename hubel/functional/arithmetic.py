@@ -541,10 +541,15 @@ absolute = abs
 
 
 def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
-    """Limit x to [min, max] (either bound may be None); a float bound makes an integer
-    tensor float, as PyTorch."""
+    """Limit x to [min, max] (either bound may be None, a number or a tensor that broadcasts
+    with x); a float bound makes an integer tensor float, as PyTorch."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min= and max= must be given, got neither")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # Tensor bounds get gradients too: where x < min the output is min (its gradient goes
+        # to min), where it then exceeds max it is max; elsewhere x passes (torch's rule).
+        y = x if min is None else where(x < min, min, x)
+        return y if max is None else where(y > max, max, y)
     dtype = result_type(x.data, *(v for v in (min, max) if v is not None))
     return Clamp.apply(promote(x, dtype, x), min, max)
 

@@ -167,3 +167,27 @@ def test_cast_between_float_dtypes_matches_torch_and_keeps_the_gradient_dtype():
     (x.double() * x.double()).sum().backward()
     assert x.grad.dtype == hb.float32
     np.testing.assert_array_equal(x.grad.numpy(), 2 * x.numpy())
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [("min",), ("max",), ("min", "max")],
+    ids=["min", "max", "both"],
+)
+@pytest.mark.parametrize("ties", [False, True])
+def test_clamp_with_tensor_bounds_gives_them_gradients_like_torch(bounds, ties):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 4))
+    low, high = rng.uniform(-1, -0.1, (4,)), rng.uniform(0.1, 1, (3, 1))
+    if ties:  # x equal to a bound keeps the gradient, as in torch
+        x[0, 0], x[1, 1] = low[0], high[1, 0]
+
+    def call(lib):
+        def fn(x, lo, hi):
+            kwargs = {name: value for name, value in (("min", lo), ("max", hi)) if name in bounds}
+            return lib.clamp(x, **kwargs) + 0 * (lo.sum() + hi.sum())
+
+        return fn
+
+    # central differences are undefined at a tie: there torch alone is the check
+    assert_matches_torch(call(hb), call(torch), inputs=[x, low, high], check_gradcheck=not ties)
