@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import os
 
-from . import conv, norm, optim, pool, relu
+from . import conv_planes, norm, optim, pool, relu
 from .parallel import get_num_threads, set_num_threads
 
 MODES = ("fast", "reference")
 
 # op name → the module of its fast kernel (``forward``/``backward`` or an update function).
 FAST = {
-    "conv2d": conv,
+    "conv2d": conv_planes,  # inference on plane-order columns where it wins, else conv.py
     "max_pool2d": pool,
     "batch_norm": norm.Train,
     "batch_norm_eval": norm.Eval,
