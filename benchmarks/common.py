@@ -28,6 +28,28 @@ def median_ms(step: Callable[[], object], repeats: int, warmup: int = 3) -> floa
     return statistics.median(times)
 
 
+def add_threads_option(parser) -> None:
+    """``--threads N``: the thread count ``set_threads`` gives every library."""
+    parser.add_argument(
+        "--threads", type=int, help="BLAS, PyTorch and hubel threads (default: theirs)"
+    )
+
+
+def set_threads(threads: int | None) -> None:
+    """Hold OpenBLAS, PyTorch and hubel to ``threads`` each (None: leave their defaults).
+    One thread for all is steadier on a shared machine."""
+    if not threads:
+        return
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    import hubel as hb
+
+    threadpool_limits(threads)
+    torch.set_num_threads(threads)
+    hb.set_num_threads(threads)
+
+
 def peak_rss_mib() -> float:
     """Peak resident memory of this process so far, in MiB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

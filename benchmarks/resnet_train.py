@@ -23,7 +23,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from common import environment, median_ms, op_split, peak_rss_mib, print_split
+from common import (
+    add_threads_option,
+    environment,
+    median_ms,
+    op_split,
+    peak_rss_mib,
+    print_split,
+    set_threads,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "models"))
 import torch_reference  # noqa: E402
@@ -88,16 +96,9 @@ def main() -> None:
     parser.add_argument("--depths", default="20,56", help="comma-separated depths (20,56)")
     parser.add_argument("--steps", type=int, default=10, help="timed steps per network (10)")
     parser.add_argument("--split", action="store_true", help="print hubel's step split by op")
-    parser.add_argument(
-        "--threads", type=int, help="BLAS, PyTorch and hubel threads (default: theirs)"
-    )
+    add_threads_option(parser)
     args = parser.parse_args()
-    if args.threads:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.threads)
-        torch.set_num_threads(args.threads)
-        hb.set_num_threads(args.threads)
+    set_threads(args.threads)
     depths = [int(d) for d in args.depths.split(",")]
     print(
         f"BLAS: {environment()}; threads: torch {torch.get_num_threads()}, "

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from common import environment, median_ms, peak_rss_mib
+from common import add_threads_option, environment, median_ms, peak_rss_mib, set_threads
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "models"))
 import torch_reference  # noqa: E402
@@ -125,16 +125,9 @@ def main() -> None:
     parser.add_argument("--models", help="comma-separated names (default: every ImageNet model)")
     parser.add_argument("--repeats", type=int, default=3, help="timed calls per model (3)")
     parser.add_argument("--no-train", action="store_true", help="skip the ResNet-20 training part")
-    parser.add_argument(
-        "--threads", type=int, help="BLAS, PyTorch and hubel threads (default: theirs)"
-    )
+    add_threads_option(parser)
     args = parser.parse_args()
-    if args.threads:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.threads)
-        torch.set_num_threads(args.threads)
-        hb.set_num_threads(args.threads)
+    set_threads(args.threads)
     names = args.models.split(",") if args.models else imagenet_models()
     print(f"BLAS: {environment()}; torch threads {torch.get_num_threads()}")
     start = time.perf_counter()
