@@ -176,3 +176,15 @@ def test_the_engine_has_no_deferred_imports():
             if isinstance(node, ast.FunctionDef):
                 inner = [n for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom)]
                 assert not inner, f"{name}.{node.name} imports inside a function"
+
+
+def test_dot_outer_and_float_tests_match_torch():
+    assert_matches_torch(lambda a, b: a.dot(b), lambda a, b: a.dot(b), shapes=[(4,), (4,)])
+    assert_matches_torch(lambda a, b: hb.outer(a, b), torch.outer, shapes=[(3,), (4,)])
+    values = [1.0, float("nan"), float("inf"), -float("inf")]
+    for name in ("isnan", "isinf", "isfinite"):
+        ours, theirs = getattr(hb.tensor(values), name)(), getattr(torch.tensor(values), name)()
+        assert ours.tolist() == theirs.tolist() and ours.dtype == hb.bool_
+    with pytest.raises(RuntimeError, match="1-D tensors of one length"):
+        hb.dot(hb.zeros(3), hb.zeros(4))
+    assert hb.zeros(2).cpu().device == "cpu"

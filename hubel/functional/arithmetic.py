@@ -607,3 +607,17 @@ def cast(x: Tensor, dtype, copy: bool = False) -> Tensor:
     if dtype.kind != "f" or x.dtype.kind != "f":
         return Tensor(x.data.astype(dtype, copy=copy))
     return Cast.apply(x, dtype, copy)
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    """sum_i a_i b_i of two 1-D tensors of the same length (``torch.dot``)."""
+    if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
+        raise ShapeError(f"dot: expected two 1-D tensors of one length, got {a.shape}, {b.shape}")
+    return matmul(a, b)
+
+
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    """The matrix a_i b_j of two 1-D tensors (``torch.outer``)."""
+    if a.ndim != 1 or b.ndim != 1:
+        raise ShapeError(f"outer: expected two 1-D tensors, got {a.shape} and {b.shape}")
+    return mul(a.reshape(-1, 1), b.reshape(1, -1))

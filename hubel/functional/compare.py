@@ -116,3 +116,18 @@ def any(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001 - P
 def all(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001 - PyTorch's name
     """Whether every element (along ``dim``) is nonzero: a bool tensor."""
     return _test(x, dim, keepdim, np.all)
+
+
+def isnan(x: Tensor) -> Tensor:
+    """Where x is NaN (a bool tensor)."""
+    return Tensor(get_array_module(x.data).isnan(x.data))
+
+
+def isinf(x: Tensor) -> Tensor:
+    """Where x is +inf or -inf."""
+    return Tensor(get_array_module(x.data).isinf(x.data))
+
+
+def isfinite(x: Tensor) -> Tensor:
+    """Where x is neither NaN nor ±inf."""
+    return Tensor(get_array_module(x.data).isfinite(x.data))

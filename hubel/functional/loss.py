@@ -14,6 +14,7 @@ from ..errors import ShapeError
 from ..tensor import Tensor
 from .activation import log_softmax, log_softmax_array
 from .arithmetic import abs as _abs
+from .arithmetic import where
 from .reduce import mean as _mean
 from .reduce import sum as _sum
 
@@ -387,3 +388,25 @@ def _sum_over(parameters, term, name) -> Tensor:
     if total is None:
         raise ValueError(f"{name}: got no parameters")
     return total
+
+
+def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d² where |d| < delta, else delta (|d| - 0.5 delta), with d = input - target: squared
+    near the target, linear (robust to outliers) far from it, as ``torch.nn.functional``."""
+    target = _check_pair("huber_loss", input, target, reduction)
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    diff = input - target
+    size = _abs(diff)
+    loss = where(size < delta, 0.5 * diff * diff, delta * (size - 0.5 * delta))
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d²/beta where |d| < beta, else |d| - 0.5 beta (huber_loss / beta; beta = 0 is the
+    L1 loss), as ``torch.nn.functional.smooth_l1_loss``."""
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    return huber_loss(input, target, reduction, beta) / beta

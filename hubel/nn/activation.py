@@ -50,6 +50,41 @@ class Mish(_Elementwise):
     fn = staticmethod(F.mish)
 
 
+class SELU(_Elementwise):
+    """scale · elu(x, alpha), the self-normalising constants."""
+
+    fn = staticmethod(F.selu)
+
+
+class Softsign(_Elementwise):
+    """x / (1 + |x|)."""
+
+    fn = staticmethod(F.softsign)
+
+
+class LogSigmoid(_Elementwise):
+    """log σ(x), stable."""
+
+    fn = staticmethod(F.logsigmoid)
+
+    def __init__(self):
+        super().__init__()
+
+
+class CELU(Module):
+    """max(0, x) + min(0, alpha (e**(x/alpha) - 1)). Shape: any, unchanged."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.celu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
 class Hardtanh(Module):
     """x clipped to [min_val, max_val]. Shape: any, unchanged."""
 

@@ -187,3 +187,10 @@ def test_composed_activations_match_torch(name):
     values = np.array([-40.0, -7.3, -2.9, -0.4, 0.3, 1.1, 5.2, 40.0])  # ±40: no overflow
     # NOTE: torch's double celu backward rounds alpha through float32 (~5e-8 relative)
     assert_matches_torch(ours, theirs, inputs=[values], rtol=1e-7 if name == "celu" else 1e-8)
+
+
+@pytest.mark.parametrize("name", ["SELU", "CELU", "Softsign", "LogSigmoid"])
+def test_composed_activation_modules_match_torch(name):
+    ours, theirs = getattr(hb.nn, name)(), getattr(torch.nn, name)()
+    assert repr(ours) == repr(theirs)
+    assert_matches_torch(ours, theirs, shapes=[(3, 4)], rtol=1e-7)

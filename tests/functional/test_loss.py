@@ -260,3 +260,29 @@ def test_bce_loss_module_matches_torch():
     assert_matches_torch(
         hb.nn.BCELoss(reduction="sum"), torch.nn.BCELoss(reduction="sum"), inputs=[probs, target]
     )
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("width", [1.0, 0.3])
+def test_huber_and_smooth_l1_match_torch(reduction, width):
+    rng = np.random.default_rng(6)
+    x, t = rng.standard_normal((4, 5)) * 2, rng.standard_normal((4, 5))
+    assert_matches_torch(
+        lambda a, b: F.huber_loss(a, b, reduction, delta=width),
+        lambda a, b: TF.huber_loss(a, b, reduction, delta=width),
+        inputs=[x, t],
+    )
+    assert_matches_torch(
+        lambda a, b: F.smooth_l1_loss(a, b, reduction, beta=width),
+        lambda a, b: TF.smooth_l1_loss(a, b, reduction=reduction, beta=width),
+        inputs=[x, t],
+    )
+
+
+def test_huber_modules_match_torch():
+    rng = np.random.default_rng(7)
+    inputs = [rng.standard_normal(6) * 3, rng.standard_normal(6)]
+    assert_matches_torch(hb.nn.HuberLoss(delta=0.5), torch.nn.HuberLoss(delta=0.5), inputs=inputs)
+    assert_matches_torch(
+        hb.nn.SmoothL1Loss(beta=2.0), torch.nn.SmoothL1Loss(beta=2.0), inputs=inputs
+    )
