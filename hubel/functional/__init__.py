@@ -143,7 +143,7 @@ from .loss import (
     smooth_l1_loss,
 )
 from .norm import batch_norm, local_response_norm
-from .normalization import group_norm, layer_norm
+from .normalization import group_norm, instance_norm, layer_norm
 from .padding import pad
 from .pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .reduce import (
@@ -267,6 +267,7 @@ __all__ = [
     "huber_loss",
     "index_put",
     "index_select",
+    "instance_norm",
     "interpolate",
     "isclose",
     "isfinite",

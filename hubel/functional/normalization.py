@@ -100,3 +100,15 @@ def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: floa
         None if weight is None else weight.reshape(per_channel),
         None if bias is None else bias.reshape(per_channel),
     )
+
+
+def instance_norm(input: Tensor, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """Standardise every channel of every sample of (N, C, *) input over its positions, then
+    · weight + bias per channel (C,): ``group_norm`` with one group per channel, as
+    ``torch.nn.functional.instance_norm`` with batch statistics."""
+    if not isinstance(input, Tensor) or input.ndim < 3:
+        raise ShapeError(
+            f"instance_norm: expected input of shape (N, C, *) with positions, got "
+            f"{getattr(input, 'shape', type(input).__name__)}"
+        )
+    return group_norm(input, input.shape[1], weight, bias, eps)

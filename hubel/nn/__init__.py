@@ -47,6 +47,6 @@ from .loss import (
     SmoothL1Loss,
 )
 from .module import Module, Parameter, RemovableHandle
-from .normalization import GroupNorm, LayerNorm
+from .normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 from .upsample import Upsample

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import functional as F
 from ..backend import get_default_dtype
+from ..errors import ShapeError
 from ..tensor import Tensor
 from .module import Module, Parameter
 
@@ -98,3 +99,74 @@ class GroupNorm(Module):
             f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
             f"bias={self.has_bias}"
         )
+
+
+class _InstanceNorm(Module):
+    """Per-sample, per-channel standardisation over the positions (style transfer, GANs);
+    ``weight``/``bias`` of shape (C,) when ``affine``. Running statistics
+    (``track_running_stats=True``) are not kept: every call uses the input's own statistics."""
+
+    dims = 0
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        bias: bool = True,
+    ):
+        super().__init__()
+        name = type(self).__name__
+        if track_running_stats:
+            raise ValueError(
+                f"{name}: track_running_stats=True is not supported; each call normalises with "
+                f"its own statistics (track_running_stats=False, PyTorch's default)"
+            )
+        self.num_features, self.eps, self.momentum, self.affine = (
+            num_features,
+            eps,
+            momentum,
+            affine,
+        )
+        self.track_running_stats = False
+        self.has_bias = affine and bias
+        dtype = get_default_dtype()
+        if affine:
+            self.weight = Parameter(np.ones(num_features, dtype))
+        else:
+            self.register_parameter("weight", None)
+        if self.has_bias:
+            self.bias = Parameter(np.zeros(num_features, dtype))
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        want = 2 + self.dims
+        if not isinstance(x, Tensor) or x.ndim != want or x.shape[1] != self.num_features:
+            raise ShapeError(
+                f"{type(self).__name__}({self.num_features}): expected input of shape (N, "
+                f"{self.num_features}{', L' if self.dims == 1 else ', H, W'}), got "
+                f"{getattr(x, 'shape', type(x).__name__)}"
+            )
+        return F.instance_norm(x, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.has_bias}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm of (N, C, L) input."""
+
+    dims = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm of (N, C, H, W) input."""
+
+    dims = 2

@@ -50,6 +50,7 @@ def test_group_norm_matches_torch(shape, groups):
         lambda m: m.GroupNorm(3, 6),
         lambda m: m.GroupNorm(2, 6, affine=False),
         lambda m: m.GroupNorm(2, 6, bias=False),
+        lambda m: m.InstanceNorm2d(4, affine=True),
     ],
 )
 def test_norm_modules_match_torch_with_the_same_state_dict(make):
@@ -117,3 +118,30 @@ def test_embedding_refuses_bad_ids():
         table(hb.tensor([4]))
     with pytest.raises(TypeError, match="integer indices"):
         table(hb.tensor([1.0]))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 5), (2, 3, 4, 5)])
+def test_instance_norm_matches_torch(shape):
+    channels = (shape[1],)
+    assert_matches_torch(
+        lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+        lambda x, w, b: torch.nn.functional.instance_norm(x, weight=w, bias=b),
+        shapes=[shape, channels, channels],
+    )
+
+
+@pytest.mark.parametrize(
+    "name, shape", [("InstanceNorm1d", (2, 3, 6)), ("InstanceNorm2d", (2, 3, 4, 5))]
+)
+def test_instance_norm_modules_match_torch(name, shape):
+    ours, theirs = getattr(nn, name)(3), getattr(torch.nn, name)(3)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert_matches_torch(ours, theirs, shapes=[shape], rtol=1e-7)
+
+
+def test_instance_norm_refuses_running_stats_and_wrong_shapes():
+    with pytest.raises(ValueError, match="track_running_stats=True is not supported"):
+        nn.InstanceNorm2d(3, track_running_stats=True)
+    with pytest.raises(RuntimeError, match=r"expected input of shape \(N, 3, H, W\)"):
+        nn.InstanceNorm2d(3)(hb.zeros(2, 4, 5, 5))
