@@ -286,6 +286,8 @@ METHODS = {
     "squeeze": F.squeeze,
     "unsqueeze": F.unsqueeze,
     "gather": F.gather,
+    "take_along_dim": F.take_along_dim,
+    "trace": F.trace,
     "scatter": F.scatter,
     "scatter_add": F.scatter_add,
     "index_select": F.index_select,

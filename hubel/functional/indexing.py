@@ -376,3 +376,35 @@ def masked_select(input: Tensor, mask) -> Tensor:
         raise TypeError(f"masked_select: mask must be a bool tensor, got dtype {cond.dtype}")
     shape = np.broadcast_shapes(input.shape, cond.shape)
     return getitem(input.expand(shape), get_array_module(cond).broadcast_to(cond, shape))
+
+
+def take_along_dim(input: Tensor, indices, dim: int | None = None) -> Tensor:
+    """``gather`` with the indices broadcast against the input (all but ``dim``); with ``dim``
+    None the flattened input is indexed, as ``torch.take_along_dim``."""
+    index = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    if dim is None:
+        return gather(input.reshape(-1), 0, index.reshape(-1))
+    axis = normalize_dim(dim, input.ndim, "take_along_dim")
+    if index.ndim != input.ndim:
+        raise ShapeError(
+            f"take_along_dim: indices must have the input's {input.ndim} dimensions, got "
+            f"{index.shape}"
+        )
+    shape = list(
+        np.broadcast_shapes(
+            input.shape[:axis] + (1,) + input.shape[axis + 1 :],
+            index.shape[:axis] + (1,) + index.shape[axis + 1 :],
+        )
+    )
+    index = get_array_module(index).broadcast_to(
+        index, tuple(shape[:axis]) + (index.shape[axis],) + tuple(shape[axis + 1 :])
+    )
+    shape[axis] = input.shape[axis]
+    return gather(input.expand(tuple(shape)), axis, index)
+
+
+def trace(input: Tensor) -> Tensor:
+    """The sum of a matrix's diagonal."""
+    if input.ndim != 2:
+        raise ShapeError(f"trace: expected a matrix, got shape {input.shape}")
+    return diag(input).sum()

@@ -183,3 +183,22 @@ def test_scatter_refuses_out_of_range_indices():
         hb.zeros(2, 3).scatter(0, hb.tensor([[2, 0, 0]]), hb.ones(1, 3))
     with pytest.raises(IndexError, match="1-D integer"):
         hb.zeros(2, 3).index_select(0, hb.tensor([[0]]))
+
+
+@pytest.mark.parametrize(
+    "index_shape, dim", [((3, 2), 1), ((1, 4), 0), ((3, 1), 1), ((5,), None)], ids=str
+)
+def test_take_along_dim_matches_torch(index_shape, dim):
+    size = 12 if dim is None else (3, 4)[dim]
+    index = np.random.default_rng(8).integers(0, size, size=index_shape)
+    assert_matches_torch(
+        lambda x: x.take_along_dim(hb.tensor(index), dim),
+        lambda x: x.take_along_dim(torch.tensor(index), dim),
+        shapes=[(3, 4)],
+    )
+
+
+def test_trace_matches_torch():
+    assert_matches_torch(lambda x: x.trace(), lambda x: x.trace(), shapes=[(3, 4)])
+    with pytest.raises(RuntimeError, match="expected a matrix"):
+        hb.trace(hb.zeros(3))
