@@ -109,7 +109,6 @@ from .functional import (
     neg,
     negative,
     nonzero,
-    norm,
     not_equal,
     outer,
     permute,
@@ -157,6 +156,7 @@ from .functional import (
     var,
     where,
 )
+from .functional.reduce import norm
 from .kernels import get_num_threads, set_num_threads
 from .tensor import (
     Tensor,

@@ -19,6 +19,7 @@ from . import functional as F
 from .autograd import is_grad_enabled
 from .backend import result_type
 from .errors import ShapeError
+from .functional.reduce import norm as p_norm
 from .tensor import Tensor, full, ones, tensor, to_device, zeros
 
 # ---------------------------------------------------------------------------- in place
@@ -247,7 +248,7 @@ METHODS = {
     "argmax": F.argmax,
     "argmin": F.argmin,
     "logsumexp": F.logsumexp,
-    "norm": F.norm,
+    "norm": p_norm,
     "prod": F.prod,
     "cumsum": F.cumsum,
     "any": F.any,

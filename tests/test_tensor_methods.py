@@ -188,3 +188,15 @@ def test_dot_outer_and_float_tests_match_torch():
     with pytest.raises(RuntimeError, match="1-D tensors of one length"):
         hb.dot(hb.zeros(3), hb.zeros(4))
     assert hb.zeros(2).cpu().device == "cpu"
+
+
+def test_functional_names_leave_its_modules_reachable():
+    import inspect
+
+    import hubel.functional as functional
+
+    # The analyzer does `from hubel.functional import norm, pool, ...`: no op may take the
+    # name of a module (hb.norm, the p-norm, lives outside hubel.functional for this reason).
+    for name in ("norm", "pool", "reduce", "shape", "activation", "arithmetic", "indexing"):
+        assert inspect.ismodule(getattr(functional, name)), name
+    assert hb.norm(hb.tensor([3.0, 4.0])).item() == 5.0

@@ -1,5 +1,8 @@
 """Every differentiable op of hubel, one file per family, forward and derivative side by side.
 
+(``norm`` the p-norm is ``hb.norm`` and ``Tensor.norm``, as in PyTorch, not a name here: here
+``norm`` is the module of batch norm and local response norm.)
+
 ``hubel.nn.functional`` is the same namespace under PyTorch's name.
 """
 
@@ -158,7 +161,6 @@ from .reduce import (
     max,
     mean,
     min,
-    norm,
     prod,
     std,
     sum,
@@ -317,7 +319,6 @@ __all__ = [
     "negative",
     "nll_loss",
     "nonzero",
-    "norm",
     "normalize",
     "not_equal",
     "one_hot",
