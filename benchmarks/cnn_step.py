@@ -26,6 +26,8 @@ from common import environment, median_ms, peak_rss_mib, report
 import hubel as hb
 from hubel import nn, optim
 from hubel.functional import activation, conv, norm, pool
+from hubel.kernels import conv as conv_kernel
+from hubel.kernels import pool as pool_kernel
 
 BATCH, STEPS = 128, 15
 
@@ -123,12 +125,12 @@ def timed(parts: dict, targets):
         )
         saved.append((owner, name, original))
     # col2im asks for one column block (a product G W_kᵀ) per tap: time those separately.
-    tap_columns = conv._tap_columns
-    conv._tap_columns = lambda *a: _timer(tap_columns(*a), "tap products", parts)
+    tap_columns = conv_kernel._tap_columns
+    conv_kernel._tap_columns = lambda *a: _timer(tap_columns(*a), "tap products", parts)
     try:
         yield
     finally:
-        conv._tap_columns = tap_columns
+        conv_kernel._tap_columns = tap_columns
         for owner, name, original in reversed(saved):
             setattr(owner, name, original)
 
@@ -138,25 +140,25 @@ OPS = [  # wall time per op, every thread working
     (conv.Conv2d, "backward", "conv backward"),
     (norm.BatchNormTrain, "forward", "batch norm forward"),
     (norm.BatchNormTrain, "backward", "batch norm backward"),
-    (pool, "_max_windows", "max pool forward"),
+    (pool_kernel, "_max_windows", "max pool forward"),
     (pool.MaxPool2d, "backward", "max pool backward"),
     (activation.ReLU, "forward", "ReLU forward"),
     (activation.ReLU, "backward", "ReLU backward"),
 ]
 CONV_PARTS = [  # inside the convolutions, on one thread (shares would overlap in time)
-    (conv, "im2col", "extract"),
-    (conv, "pad_image", "extract"),
-    (conv, "col2im", "col2im"),
-    (conv, "col2im_shifted", "col2im"),
-    (conv, "extend_columns", "col2im"),
-    (conv, "_input_grad_taps", "taps"),  # the per-tap path: G onto the padded grid + products
-    (conv.blas, "gemm", "blas"),
+    (conv_kernel, "im2col", "extract"),
+    (conv_kernel, "pad_image", "extract"),
+    (conv_kernel, "col2im", "col2im"),
+    (conv_kernel, "col2im_shifted", "col2im"),
+    (conv_kernel, "extend_columns", "col2im"),
+    (conv_kernel, "input_grad_taps", "taps"),  # the per-tap path: G onto the padded grid + products
+    (conv_kernel.blas, "gemm", "blas"),
     (conv.Conv2d, "forward", "conv"),
     (conv.Conv2d, "backward", "conv"),
     (norm.BatchNormTrain, "forward", "batch norm"),
     (norm.BatchNormTrain, "backward", "batch norm"),
     (pool.MaxPool2d, "backward", "max pool"),
-    (pool, "_max_windows", "max pool"),
+    (pool_kernel, "_max_windows", "max pool"),
 ]
 
 

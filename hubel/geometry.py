@@ -8,8 +8,9 @@ and dilation ``D`` (a dilated kernel skips ``D - 1`` cells between taps, so it s
 
 with ``ceil`` instead of ``floor`` in pooling's ceil mode (and PyTorch's rule that a last window
 starting in the right padding is dropped). ``'same'`` padding adds D·(F - 1) cells per axis, the
-odd one on the bottom/right. This module imports nothing of hubel: the ops (``functional/``),
-their fast kernels (``kernels/``) and the analyzer (``analysis/``) all stand on it.
+odd one on the bottom/right. Pure Python, importing nothing of hubel but its error classes:
+the ops (``functional/``), their fast kernels (``kernels/``) and the analyzer (``analysis/``) all
+stand on it. It also names the two image layouts the window ops use (NCHW and channels-last).
 """
 
 from __future__ import annotations
@@ -129,6 +130,18 @@ def _checked_output_size(owner, axis, size, kernel, stride, pads, dilation, ceil
     if dilation != 1:
         message += f" (dilated kernel: {dilation}·({kernel} - 1) + 1 = {reach})"
     raise ShapeError(message)
+
+
+def channels_last(x):
+    """(N, C, H, W) → (N, H, W, C), C-contiguous: free when x is already a channels-last
+    view (as the fast window kernels return), one transposing copy otherwise."""
+    nhwc = x.transpose(0, 2, 3, 1)
+    return nhwc if nhwc.flags.c_contiguous else nhwc.copy()
+
+
+def to_nchw(x_nhwc):
+    """The NCHW view of channels-last (N, H, W, C) memory (no copy)."""
+    return x_nhwc.transpose(0, 3, 1, 2)
 
 
 def pool_padding(window: Window, in_hw, out_hw) -> tuple[int, int, int, int]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 from hubel.analysis.answer import Answer, fmt, fmt_decimal
 from hubel.analysis.validate import Pair, check_bool, check_int, check_padding, check_pair
+from hubel.geometry import output_size, same_padding, span
 
 AXIS_NAMES = {"H": "height", "W": "width"}
 Size = int | Pair
@@ -41,7 +42,7 @@ class _Window:
 
     @property
     def effective_kernel(self) -> int:
-        return self.dilation * (self.kernel - 1) + 1
+        return span(self.kernel, self.dilation)
 
     @property
     def numerator(self) -> int:
@@ -59,15 +60,16 @@ class _Window:
         return self.numerator // self.stride  # Python's // is floor, also below zero
 
     @property
-    def last_window_dropped(self) -> bool:
-        # PyTorch's rule: in ceil_mode the last window must start inside the input or the
-        # left padding; one that would start in the right padding is not counted
-        start = self.quotient * self.stride
-        return self.ceil_mode and start >= self.size + self.padding[0]
+    def output(self) -> int:
+        return output_size(
+            self.size, self.kernel, self.stride, self.padding, self.dilation, self.ceil_mode
+        )
 
     @property
-    def output(self) -> int:
-        return self.quotient + 1 - self.last_window_dropped
+    def last_window_dropped(self) -> bool:
+        # PyTorch's rule (hubel.geometry): in ceil_mode the last window must start inside the
+        # input or the left padding; one that would start in the right padding is not counted
+        return self.output != self.quotient + 1
 
     def padding_text(self) -> str:
         before, after = self.padding
@@ -158,9 +160,7 @@ def _named_padding(padding: str, kernels, strides, dilations) -> tuple[Pair, ...
         if any(stride != 1 for stride in strides):
             shown = strides[0] if len(strides) == 1 else strides
             raise ValueError(f"padding: 'same' needs stride 1, as in PyTorch; got stride={shown}")
-        # PyTorch pads D·(F - 1) in all; when that is odd, the extra one goes on the right
-        totals = [dilation * (kernel - 1) for kernel, dilation in zip(kernels, dilations)]
-        return tuple((total // 2, total - total // 2) for total in totals)
+        return tuple(same_padding(kernel, dilation) for kernel, dilation in zip(kernels, dilations))
     raise ValueError(f"padding: expected an int, a pair, 'same' or 'valid', got {padding!r}")
 
 

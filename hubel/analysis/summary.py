@@ -37,18 +37,12 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from hubel.analysis.summary_format import MAC_CONVENTION, markdown, table_text
 from hubel.analysis.summary_trace import Node, Shape, Trace, nbytes
 from hubel.analysis.validate import check_bool, check_int
 from hubel.autograd import no_grad
 from hubel.backend import get_default_dtype, to_device
 from hubel.tensor import Tensor
-
-MAC_CONVENTION = (
-    "MACs count conv K_h·K_w·(C_in/groups)·C_out·H_out·W_out and linear in·out (and matmul), "
-    "nothing else; FLOPs = 2 x MACs; torchvision's published GFLOPS are these MACs. Other ops: "
-    "bias adds, BN (2 per value), activations, pooling, residual adds (1 per value); "
-    "concatenation and reshapes copy (0)."
-)
 
 
 @dataclass(frozen=True)
@@ -197,8 +191,6 @@ class Summary:
         return out.getvalue()
 
     def to_markdown(self) -> str:
-        from hubel.analysis.summary_format import markdown
-
         return markdown(self)
 
     def _repr_markdown_(self) -> str:  # notebooks show the Markdown table
@@ -210,8 +202,6 @@ class Summary:
         return summary_html(self)
 
     def __str__(self) -> str:
-        from hubel.analysis.summary_format import table_text
-
         return table_text(self)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hubel.analysis.summary import Summary
-from hubel.analysis.summary_format import human_bytes, human_count, with_units
+from hubel.analysis.summary_format import MAC_CONVENTION, human_bytes, human_count, with_units
 from hubel.outputs import check_output_file, make_parent
 
 # what Figure.savefig writes with matplotlib and its own dependencies
@@ -53,7 +53,6 @@ def comparison_rows(summaries: Sequence[Summary]) -> list[dict]:
 
 def print_comparison(summaries: Sequence[Summary], console) -> None:
     """The side-by-side table on ``console`` (:func:`hubel.analysis.tables.make_console`)."""
-    from hubel.analysis.summary import MAC_CONVENTION
     from hubel.analysis.tables import make_table
 
     table = make_table(title="models side by side")

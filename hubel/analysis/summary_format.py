@@ -1,5 +1,8 @@
 """How a :class:`~hubel.analysis.summary.Summary` reads: the terminal table and Markdown.
 
+This module sits below ``summary.py`` (which imports it) and knows a summary only by the
+attributes it reads, so the two never import each other.
+
 Numbers are printed in full with thousands separators (``1,814,073,344``), the totals also in
 short units (``1.81 G``); memory in binary units (``44.59 MiB``, 1 MiB = 1024² bytes).
 """
@@ -10,6 +13,14 @@ import io
 from collections.abc import Sequence
 
 from hubel.analysis.answer import fmt
+
+MAC_CONVENTION = (
+    "MACs count conv K_h·K_w·(C_in/groups)·C_out·H_out·W_out and linear in·out (and matmul), "
+    "nothing else; FLOPs = 2 x MACs; torchvision's published GFLOPS are these MACs. Other ops: "
+    "bias adds, BN (2 per value), activations, pooling, residual adds (1 per value); "
+    "concatenation and reshapes copy (0)."
+)
+
 
 _UNITS = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
 
@@ -77,8 +88,6 @@ def with_units(number: int) -> str:
 
 def totals_lines(summary) -> list[str]:
     """The lines under the table: totals, memory, and the MAC convention."""
-    from hubel.analysis.summary import MAC_CONVENTION
-
     s = summary
     batch = f"batch {s.batch_size}, input {list(s.input_size)}, {s.dtype}"
     training_parts = (

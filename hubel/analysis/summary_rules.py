@@ -12,7 +12,9 @@ The convention, stated in every summary:
   pooling ``F_h·F_w`` (adds and one divide); a reduction 1 per input value; local response
   norm ``2·size + 3``. Concatenation, reshapes and padding only copy values: 0.
 
-Every hubel op (a :class:`hubel.autograd.Function`) has an *op rule*. A layer is counted by
+Every hubel op (a :class:`hubel.autograd.Function`) has an *op rule*: its Function's own
+``cost`` (convolution, linear, pooling, normalisation declare theirs beside their forward and
+backward), else one from the table in :func:`op_rules`. A layer is counted by
 the ops its forward runs, except where a *layer rule* gives the course's formula with the
 worked steps (Conv2d, Linear, pooling, batch norm). A layer type from outside hubel without a
 rule is still counted from its ops, but the summary warns, naming it: add a rule with
@@ -102,33 +104,8 @@ def _per_input_value(inputs: tuple, output, options: dict) -> Count:
     return Count(other_ops=inputs[0].numel())
 
 
-def _bias_adds(inputs: tuple, output) -> int:
-    # (x, weight) or (x, weight, bias): one add per output value when there is a bias
-    return output.numel() if len(inputs) > 2 and inputs[2] is not None else 0
-
-
-def _linear_op(inputs: tuple, output, options: dict) -> Count:
-    in_features = inputs[1].shape[1]  # weight (out, in)
-    return Count(output.numel() * in_features, _bias_adds(inputs, output))
-
-
-def _conv_op(inputs: tuple, output, options: dict) -> Count:
-    _, per_group, kernel_h, kernel_w = inputs[1].shape  # weight (C_out, C_in/groups, F_h, F_w)
-    return Count(output.numel() * per_group * kernel_h * kernel_w, _bias_adds(inputs, output))
-
-
 def _matmul_op(inputs: tuple, output, options: dict) -> Count:
     return Count(macs=output.numel() * inputs[0].shape[-1])
-
-
-def _window_op(extra: int) -> OpRule:
-    """Pooling over ``F_h·F_w`` windows: ``F_h·F_w + extra`` ops per output value."""
-
-    def rule(inputs: tuple, output, options: dict) -> Count:
-        kernel_h, kernel_w = options["window"].kernel
-        return Count(other_ops=output.numel() * (kernel_h * kernel_w + extra))
-
-    return rule
 
 
 def adaptive_bin_cells(in_size: int, out_size: int) -> int:
@@ -154,20 +131,13 @@ def _adaptive_max_op(inputs: tuple, output, options: dict) -> Count:
     return Count(other_ops=_adaptive_cells(inputs, output) - output.numel())  # window - 1
 
 
-def _local_response_norm_op(inputs: tuple, output, options: dict) -> Count:
-    # per value: `size` squares and size - 1 adds over the channel window, then ·α/n, + k, ^β, /
-    return Count(other_ops=(2 * options["size"] + 3) * output.numel())
-
-
 @functools.cache
 def op_rules() -> dict[type, OpRule]:
     """The rule of every hubel op, by its ``Function`` class."""
     from hubel.functional import activation as act
     from hubel.functional import arithmetic as ar
-    from hubel.functional import norm, pool, reduce, shape
-    from hubel.functional.conv import Conv2d
+    from hubel.functional import pool, reduce, shape
     from hubel.functional.dropout import Dropout
-    from hubel.functional.linear import Linear
     from hubel.functional.padding import Pad
 
     elementwise = [act.ReLU, act.LeakyReLU, act.Sigmoid, act.Tanh, act.GELU, Dropout]
@@ -180,17 +150,11 @@ def op_rules() -> dict[type, OpRule]:
     rules: dict[type, OpRule] = {}
     rules.update(dict.fromkeys(elementwise, _per_value(1)))
     rules.update(dict.fromkeys([act.Softmax, act.LogSoftmax], _per_value(3)))
-    rules.update(dict.fromkeys([norm.BatchNormEval, norm.BatchNormTrain], _per_value(2)))
     rules.update(dict.fromkeys(copies, _free))
     rules.update(dict.fromkeys(reductions, _per_input_value))
-    rules[Linear] = _linear_op
-    rules[Conv2d] = _conv_op
     rules[ar.MatMul] = _matmul_op
-    rules[pool.MaxPool2d] = _window_op(-1)
-    rules[pool.AvgPool2d] = _window_op(0)
     rules[pool.AdaptiveAvgPool2d] = _adaptive_avg_op
     rules[pool.AdaptiveMaxPool2d] = _adaptive_max_op
-    rules[norm.LocalResponseNorm] = _local_response_norm_op
     return rules
 
 
@@ -204,7 +168,12 @@ def weighted_ops() -> tuple[type, ...]:
 
 
 def count_op(function: type, inputs: tuple, output, options: dict) -> Count | None:
-    """What one op cost, or None when ``function`` has no rule."""
+    """What one op cost, or None when ``function`` has no rule: the one the Function declares
+    beside its forward and backward, a static method ``cost(inputs, output, options) ->
+    (macs, other_ops)`` (so a new op brings its own), else the rule in ``op_rules``."""
+    declared = getattr(function, "cost", None)
+    if declared is not None:
+        return Count(*declared(inputs, output, options))
     rule = op_rules().get(function)
     return None if rule is None else rule(inputs, output, options)
 

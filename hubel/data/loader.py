@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-import hubel
 from hubel.data._random import check_seed, make_generator
 from hubel.data.dataset import fetch_batch
 from hubel.data.transforms import apply_transform
+from hubel.tensor import from_numpy
 
 _STATE_KEYS = ("generator", "epoch_start", "batches_done")
 
@@ -30,7 +30,7 @@ def _to_tensor(array: np.ndarray) -> Any:
     # Integer vectors are class labels: the losses expect int64.
     if array.ndim == 1 and np.issubdtype(array.dtype, np.integer):
         array = array.astype(np.int64, copy=False)
-    return hubel.from_numpy(np.ascontiguousarray(array))
+    return from_numpy(np.ascontiguousarray(array))
 
 
 class DataLoader:

@@ -112,6 +112,13 @@ class Conv2d(Function):
         grad_b = grad.sum(axis=(0, 2, 3)) if len(ctx.needs_input_grad) > 2 else None
         return grad_x, grad_w, grad_b
 
+    @staticmethod
+    def cost(inputs, output, options) -> tuple[int, int]:
+        """(MACs, other ops) for ``hb.summary``: F_h·F_w·C_in/groups per output value, and
+        one bias add per output value."""
+        per_group, kernel_h, kernel_w = inputs[1].shape[1:]
+        return output.numel() * per_group * kernel_h * kernel_w, output.numel() * (len(inputs) > 2)
+
 
 # ------------------------------------------------------------------------ public function
 def conv_window(kernel_size, stride, padding, dilation, owner: str) -> Window:

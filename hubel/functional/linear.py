@@ -31,6 +31,12 @@ class Linear(Function):
         grad_b = grad_2d.sum(axis=0) if need_b else None
         return grad_x, grad_w, grad_b
 
+    @staticmethod
+    def cost(inputs, output, options) -> tuple[int, int]:
+        """(MACs, other ops) for ``hb.summary``: in_features per output value, and one bias
+        add per output value."""
+        return output.numel() * inputs[1].shape[1], output.numel() * (len(inputs) > 2)
+
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = input @ weight.T + bias, with input (..., in_features), weight (out, in), bias (out,)."""

@@ -11,11 +11,10 @@ This is the reference: ``HUBEL_KERNELS=reference`` runs exactly this code. The f
 
 from __future__ import annotations
 
-import numbers
-
 from .. import kernels
 from ..autograd import Function
 from ..backend import get_array_module
+from ..geometry import positive_int
 from ..tensor import Tensor
 
 
@@ -70,6 +69,11 @@ class BatchNormTrain(Function):
         grad_x = scale * (grad - sum_g / m - x_hat * sum_g_x_hat / m)
         return grad_x, sum_g_x_hat.reshape(-1), sum_g.reshape(-1)
 
+    @staticmethod
+    def cost(inputs, output, options) -> tuple[int, int]:
+        """(MACs, other ops) for ``hb.summary``: 2 per value, y = a·x + b per channel."""
+        return 0, 2 * output.numel()
+
 
 class BatchNormEval(Function):
     """y = γ (x - running_mean) / sqrt(running_var + ε) + β: a fixed per-channel scale and
@@ -95,6 +99,8 @@ class BatchNormEval(Function):
         axes, vector = _channel_axes(grad)
         scale = inv_std if weight is None else weight.reshape(vector) * inv_std
         return grad * scale, (grad * x_hat).sum(axis=axes), grad.sum(axis=axes)
+
+    cost = BatchNormTrain.cost
 
 
 def batch_norm(
@@ -191,6 +197,12 @@ class LocalResponseNorm(Function):
         back = _channel_window_sum(grad * x * d_pow / d, (n - 1) // 2, n // 2)
         return grad * d_pow - (2 * ctx.alpha * ctx.beta / n) * x * back
 
+    @staticmethod
+    def cost(inputs, output, options) -> tuple[int, int]:
+        """(MACs, other ops) for ``hb.summary``: per value, ``size`` squares and size - 1 adds
+        over the channel window, then ·α/n, + k, ^β and a divide."""
+        return 0, (2 * options["size"] + 3) * output.numel()
+
 
 def local_response_norm(
     input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
@@ -204,6 +216,5 @@ def local_response_norm(
             f"local_response_norm: expected input of shape (N, C, H, W) or (N, C, L), got "
             f"{input.shape}"
         )
-    if not isinstance(size, numbers.Integral) or isinstance(size, bool) or size < 1:
-        raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
-    return LocalResponseNorm.apply(input, size=int(size), alpha=alpha, beta=beta, k=k)
+    size = positive_int("local_response_norm", "size", size)
+    return LocalResponseNorm.apply(input, size=size, alpha=alpha, beta=beta, k=k)

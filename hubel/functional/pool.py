@@ -18,7 +18,7 @@ import numpy as np
 from .. import kernels
 from ..autograd import Function
 from ..backend import get_array_module, lowest
-from ..geometry import Window, first_valid_tap, pair, pool_padding
+from ..geometry import Window, first_valid_tap, pair, pool_padding, positive_int
 from ..tensor import Tensor
 from .conv import col2im, im2col, pad, unpad
 
@@ -98,6 +98,12 @@ class MaxPool2d(Function):
         grad_cols = grad_cols.reshape(-1, c * ctx.cols_shape[-1])
         return unpad(col2im(grad_cols, padded_shape, ctx.window, out_hw), ctx.padding, ctx.x_shape)
 
+    @staticmethod
+    def cost(inputs, output, options) -> tuple[int, int]:
+        """(MACs, other ops) for ``hb.summary``: F_h·F_w - 1 comparisons per output value."""
+        kernel_h, kernel_w = options["window"].kernel
+        return 0, output.numel() * (kernel_h * kernel_w - 1)
+
 
 def max_pool2d(
     input: Tensor,
@@ -166,6 +172,12 @@ class AvgPool2d(Function):
             grad_padded[(..., *ctx.window.tap(i, j, share.shape[2:]))] += share
         return unpad(grad_padded, ctx.padding, ctx.x_shape)
 
+    @staticmethod
+    def cost(inputs, output, options) -> tuple[int, int]:
+        """(MACs, other ops) for ``hb.summary``: F_h·F_w - 1 adds and a divide per output."""
+        kernel_h, kernel_w = options["window"].kernel
+        return 0, output.numel() * kernel_h * kernel_w
+
 
 def avg_pool2d(
     input: Tensor,
@@ -185,12 +197,8 @@ def avg_pool2d(
     owner = "avg_pool2d"
     _check_input(input, owner)
     window = pool_window(kernel_size, stride, padding, 1, owner)
-    if divisor_override is not None and (
-        not isinstance(divisor_override, int) or divisor_override <= 0
-    ):
-        raise ValueError(
-            f"{owner}: divisor_override must be a positive int, got {divisor_override!r}"
-        )
+    if divisor_override is not None:
+        divisor_override = positive_int(owner, "divisor_override", divisor_override)
     xp = get_array_module(input.data)
     h, w = input.shape[2:]
     out_hw = window.output_shape(h, w, owner, ceil_mode)

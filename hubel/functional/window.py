@@ -8,18 +8,9 @@ channels-last view (as the fast conv kernels return) reads it without a copy.
 from __future__ import annotations
 
 from ..backend import get_array_module
+from ..geometry import channels_last, to_nchw
 
-
-def channels_last(x):
-    """(N, C, H, W) → (N, H, W, C), C-contiguous: free when x is already a channels-last
-    view (as window ops return), one transposing copy otherwise."""
-    nhwc = x.transpose(0, 2, 3, 1)
-    return nhwc if nhwc.flags.c_contiguous else get_array_module(x).ascontiguousarray(nhwc)
-
-
-def to_nchw(x_nhwc):
-    """The NCHW view of channels-last memory (no copy)."""
-    return x_nhwc.transpose(0, 3, 1, 2)
+__all__ = ["channels_last", "pad_image", "pad_indices", "to_nchw", "unpad_image"]
 
 
 def pad_indices(size: int, before: int, after: int, mode: str, xp):

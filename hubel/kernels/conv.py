@@ -16,19 +16,17 @@ reorganised for a CPU, giving the same numbers.
 from __future__ import annotations
 
 from ..backend import get_array_module
-from ..geometry import Window
+from ..geometry import Window, channels_last, to_nchw
 from . import blas, parallel
 from .window import (
     CHUNK_BYTES,
     cells,
-    channels_last,
     chunks,
     col2im,
     col2im_shifted,
     extend_columns,
     im2col,
     pad_image,
-    to_nchw,
     unpad_image,
     windows,
 )

@@ -64,12 +64,17 @@ def _declines(param) -> bool:
     return type(param).__module__ != "numpy"
 
 
-def adam(work, param, grad, m, v, v_max, *, t, lr, betas, eps, weight_decay, decoupled, maximize):
-    """Adam's step t on ``param`` in place (see ``optim.Adam``), with the constants folded:
-    lr·m̂/(√v̂ + ε) = (lr·√bc2/bc1)·m / (√v + ε·√bc2), bc_i = 1 - β_i^t, one pass fewer."""
+def adam(work: dict, group: dict, state: dict, param, grad) -> bool:
+    """Adam's step t = ``state["step"]`` on ``param`` in place (see ``optim.Adam``), with the
+    constants folded: lr·m̂/(√v̂ + ε) = (lr·√bc2/bc1)·m / (√v + ε·√bc2), bc_i = 1 - β_i^t,
+    one pass fewer."""
     if _declines(param):
         return False
-    beta1, beta2 = betas
+    t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+    v_max = state["max_exp_avg_sq"] if group["amsgrad"] else None
+    lr, eps, weight_decay = (float(group[key]) for key in ("lr", "eps", "weight_decay"))
+    beta1, beta2 = (float(beta) for beta in group["betas"])
+    decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
     bias_correction2_sqrt = (1 - beta2**t) ** 0.5
     scale = lr / (1 - beta1**t) * bias_correction2_sqrt
     eps_hat = eps * bias_correction2_sqrt
@@ -96,10 +101,15 @@ def adam(work, param, grad, m, v, v_max, *, t, lr, betas, eps, weight_decay, dec
     return True
 
 
-def sgd(work, param, grad, b, *, first, lr, momentum, dampening, weight_decay, nesterov, maximize):
-    """One SGD step on ``param`` in place (see ``optim.SGD``); ``b`` the velocity or None."""
+def sgd(work: dict, group: dict, state: dict, param, grad, first: bool) -> bool:
+    """One SGD step on ``param`` in place (see ``optim.SGD``); ``first``: the velocity is new
+    (it starts as g itself)."""
     if _declines(param):
         return False
+    lr, momentum, dampening, weight_decay = (
+        float(group[key]) for key in ("lr", "momentum", "dampening", "weight_decay")
+    )
+    nesterov, maximize, b = group["nesterov"], group["maximize"], state.get("momentum_buffer")
     for w, g, b_, out, tmp in blocks(work, param, grad, b):
         g = gradient(w, g, weight_decay, maximize, out=out)
         if momentum != 0:
@@ -119,11 +129,16 @@ def sgd(work, param, grad, b, *, first, lr, momentum, dampening, weight_decay, n
     return True
 
 
-def rmsprop(work, param, grad, v, b, g_avg, *, lr, alpha, eps, weight_decay, momentum, maximize):
-    """One RMSprop step on ``param`` in place (see ``optim.RMSprop``); ``b`` the velocity and
-    ``g_avg`` the mean gradient (centered), each None when not used."""
+def rmsprop(work: dict, group: dict, state: dict, param, grad) -> bool:
+    """One RMSprop step on ``param`` in place (see ``optim.RMSprop``)."""
     if _declines(param):
         return False
+    lr, alpha, eps, weight_decay, momentum = (
+        float(group[key]) for key in ("lr", "alpha", "eps", "weight_decay", "momentum")
+    )
+    v, maximize = state["square_avg"], group["maximize"]
+    b = state["momentum_buffer"] if momentum > 0 else None
+    g_avg = state["grad_avg"] if group["centered"] else None
     for w, g, v_, b_, g_avg_, out, tmp in blocks(work, param, grad, v, b, g_avg):
         g = gradient(w, g, weight_decay, maximize, out=out)
         v_ *= alpha

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import get_array_module, lowest
-from ..geometry import Window, first_valid_tap, pool_padding
+from ..geometry import Window, channels_last, first_valid_tap, pool_padding, to_nchw
 from . import parallel
-from .window import cells, channels_last, pad_image, to_nchw, unpad_image
+from .window import cells, pad_image, unpad_image
 
 
 def forward(ctx, x, window: Window, ceil_mode: bool):

@@ -22,19 +22,7 @@ def cells(window: Window, i: int, j: int, out_hw: tuple[int, int]) -> tuple:
     return (slice(None), *window.tap(i, j, out_hw))
 
 
-# ----------------------------------------------------------------------- layouts and padding
-def channels_last(x):
-    """(N, C, H, W) → (N, H, W, C), C-contiguous: free when x is already a channels-last
-    view (as window ops return), one transposing copy otherwise."""
-    nhwc = x.transpose(0, 2, 3, 1)
-    return nhwc if nhwc.flags.c_contiguous else get_array_module(x).ascontiguousarray(nhwc)
-
-
-def to_nchw(x_nhwc):
-    """The NCHW view of channels-last memory (no copy)."""
-    return x_nhwc.transpose(0, 3, 1, 2)
-
-
+# ----------------------------------------------------------------------- padding
 def pad_image(x_nhwc, padding, value: float = 0.0):
     """Pad the H and W axes of (N, H, W, C) by (top, bottom, left, right) with ``value`` → a
     C-contiguous array (``x_nhwc`` itself when there is no padding and it is contiguous

@@ -5,13 +5,10 @@ from __future__ import annotations
 import numbers
 
 from .. import nn
+from ..geometry import positive_int
 
-
-def check_positive_int(owner: str, name: str, value) -> int:
-    """``value`` as an int, or a ``ValueError`` naming the builder, the argument and the value."""
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
-    return int(value)
+# ``value`` as an int >= 1, or a ``ValueError`` naming the builder, the argument and the value.
+check_positive_int = positive_int
 
 
 def check_positive(owner: str, name: str, value) -> float:

@@ -9,17 +9,12 @@ import numpy as np
 from .. import functional as F
 from ..backend import get_default_dtype
 from ..functional.conv import conv_window
+from ..geometry import positive_int
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _positive_int(owner: str, name: str, value) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 class Conv2d(Module):
@@ -49,9 +44,9 @@ class Conv2d(Module):
     ):
         super().__init__()
         owner = "Conv2d"
-        self.in_channels = _positive_int(owner, "in_channels", in_channels)
-        self.out_channels = _positive_int(owner, "out_channels", out_channels)
-        self.groups = _positive_int(owner, "groups", groups)
+        self.in_channels = positive_int(owner, "in_channels", in_channels)
+        self.out_channels = positive_int(owner, "out_channels", out_channels)
+        self.groups = positive_int(owner, "groups", groups)
         for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
             if channels % groups:
                 raise ValueError(f"{owner}: groups={groups} must divide {name}={channels}")
@@ -132,7 +127,7 @@ class LocalResponseNorm(Module):
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
         super().__init__()
-        self.size = _positive_int("LocalResponseNorm", "size", size)
+        self.size = positive_int("LocalResponseNorm", "size", size)
         self.alpha, self.beta, self.k = alpha, beta, k
 
     def forward(self, x: Tensor) -> Tensor:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from collections import OrderedDict
 
 import numpy as np
@@ -10,15 +9,10 @@ import numpy as np
 from .. import functional as F
 from ..backend import get_default_dtype
 from ..errors import ShapeError
+from ..geometry import positive_int
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
-
-
-def _positive_int(owner: str, name: str, value) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 class Identity(Module):
@@ -41,8 +35,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
         super().__init__()
-        self.in_features = _positive_int("Linear", "in_features", in_features)
-        self.out_features = _positive_int("Linear", "out_features", out_features)
+        self.in_features = positive_int("Linear", "in_features", in_features)
+        self.out_features = positive_int("Linear", "out_features", out_features)
         dtype = dtype or get_default_dtype()
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         if bias:
@@ -209,7 +203,7 @@ class _BatchNorm(Module):
     ):
         super().__init__()
         owner = type(self).__name__
-        self.num_features = _positive_int(owner, "num_features", num_features)
+        self.num_features = positive_int(owner, "num_features", num_features)
         if eps <= 0:
             raise ValueError(f"{owner}: eps must be > 0, got {eps}")
         if momentum is not None and not 0.0 <= momentum <= 1.0:

@@ -76,35 +76,17 @@ class Adam(Optimizer):
         if group["amsgrad"] and "max_exp_avg_sq" not in state:
             state["max_exp_avg_sq"] = xp.zeros_like(param)
         state["step"] += 1
+        fast = kernels.lookup("adam")
+        if fast is not None and fast(self._work, group, state, param, grad):
+            return
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
         v_max = state["max_exp_avg_sq"] if group["amsgrad"] else None
-        lr, eps, weight_decay = (
-            float(group["lr"]),
-            float(group["eps"]),
-            float(group["weight_decay"]),
-        )
+        lr, eps, weight_decay = (float(group[key]) for key in ("lr", "eps", "weight_decay"))
         beta1, beta2 = (float(beta) for beta in group["betas"])
-        decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
-        fast = kernels.lookup("adam")
-        if fast is not None and fast(
-            self._work,
-            param,
-            grad,
-            m,
-            v,
-            v_max,
-            t=t,
-            lr=lr,
-            betas=(beta1, beta2),
-            eps=eps,
-            weight_decay=weight_decay,
-            decoupled=decoupled,
-            maximize=maximize,
-        ):
-            return
+        decoupled = group["decoupled_weight_decay"]
         if decoupled:
             param *= 1 - lr * weight_decay
-        g = -grad if maximize else grad
+        g = -grad if group["maximize"] else grad
         if not decoupled and weight_decay != 0:
             g = g + weight_decay * param
         m *= beta1

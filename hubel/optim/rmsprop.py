@@ -58,8 +58,7 @@ class RMSprop(Optimizer):
 
     def _update(self, group: dict, state: dict, param, grad) -> None:
         xp = get_array_module(param)
-        lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
-        weight_decay, momentum = float(group["weight_decay"]), float(group["momentum"])
+        momentum = float(group["momentum"])
         if not state:
             state["step"] = 0
             state["square_avg"] = xp.zeros_like(param)
@@ -68,25 +67,15 @@ class RMSprop(Optimizer):
         if group["centered"] and "grad_avg" not in state:
             state["grad_avg"] = xp.zeros_like(param)
         state["step"] += 1
+        fast = kernels.lookup("rmsprop")
+        if fast is not None and fast(self._work, group, state, param, grad):
+            return
+        lr, alpha, eps, weight_decay = (
+            float(group[key]) for key in ("lr", "alpha", "eps", "weight_decay")
+        )
         v = state["square_avg"]
         b = state["momentum_buffer"] if momentum > 0 else None
         g_avg = state["grad_avg"] if group["centered"] else None
-        fast = kernels.lookup("rmsprop")
-        if fast is not None and fast(
-            self._work,
-            param,
-            grad,
-            v,
-            b,
-            g_avg,
-            lr=lr,
-            alpha=alpha,
-            eps=eps,
-            weight_decay=weight_decay,
-            momentum=momentum,
-            maximize=group["maximize"],
-        ):
-            return
         g = -grad if group["maximize"] else grad
         if weight_decay != 0:
             g = g + weight_decay * param

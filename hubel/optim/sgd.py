@@ -59,33 +59,19 @@ class SGD(Optimizer):
             )
 
     def _update(self, group: dict, state: dict, param, grad) -> None:
-        lr, momentum = float(group["lr"]), float(group["momentum"])
-        dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
-        nesterov, maximize = group["nesterov"], group["maximize"]
-        xp = get_array_module(param)
+        momentum = float(group["momentum"])
         first = momentum != 0 and "momentum_buffer" not in state
         if first:
-            state["momentum_buffer"] = xp.empty_like(param)
-        b = state.get("momentum_buffer")
+            state["momentum_buffer"] = get_array_module(param).empty_like(param)
         fast = kernels.lookup("sgd")
-        if fast is not None and fast(
-            self._work,
-            param,
-            grad,
-            b,
-            first=first,
-            lr=lr,
-            momentum=momentum,
-            dampening=dampening,
-            weight_decay=weight_decay,
-            nesterov=nesterov,
-            maximize=maximize,
-        ):
+        if fast is not None and fast(self._work, group, state, param, grad, first):
             return
-        g = -grad if maximize else grad
+        lr, dampening = float(group["lr"]), float(group["dampening"])
+        weight_decay, b = float(group["weight_decay"]), state.get("momentum_buffer")
+        g = -grad if group["maximize"] else grad
         if weight_decay != 0:
             g = g + weight_decay * param
         if momentum != 0:
             b[...] = g if first else momentum * b + (1 - dampening) * g
-            g = g + momentum * b if nesterov else b
+            g = g + momentum * b if group["nesterov"] else b
         param -= lr * g

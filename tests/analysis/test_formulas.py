@@ -250,12 +250,17 @@ def _imported_names(path):
 
 
 def test_formulas_import_only_the_standard_library():
-    """Pure Python: no NumPy, and never torch (it is the tests' oracle only)."""
+    """Pure Python: no NumPy, and never torch (it is the tests' oracle only). The formulas
+    stand on ``hubel.geometry``, which is pure Python too (its one hubel import: the error
+    classes, themselves standard library only)."""
     root = Path(analysis.__file__).parent
     for module in FORMULA_MODULES:
         for name in _imported_names(root / f"{module}.py"):
             assert name.split(".")[0] in sys.stdlib_module_names or name.startswith(
-                "hubel.analysis"
+                ("hubel.analysis", "hubel.geometry")
             ), f"{module}.py imports {name}"
+    for bottom in ("geometry.py", "errors.py"):
+        for name in _imported_names(root.parent / bottom):
+            assert name in sys.stdlib_module_names or name == "errors", f"{bottom} imports {name}"
     cli = root.parent / "cli" / "calc.py"
     assert not [name for name in _imported_names(cli) if name.split(".")[0] in ("torch", "numpy")]

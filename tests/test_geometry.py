@@ -1,0 +1,51 @@
+"""The course's window geometry, once: the ops and the analyzer read the same formula."""
+
+import pytest
+
+from hubel.analysis import conv_output_size, pool_output_size
+from hubel.geometry import Window, output_size, positive_int, same_padding
+
+
+@pytest.mark.parametrize("size", [1, 4, 7, 32])
+@pytest.mark.parametrize(
+    "kernel, stride, padding, dilation",
+    [(3, 1, 1, 1), (3, 2, 1, 1), (2, 2, 0, 1), (3, 2, 1, 2), (5, 3, 2, 1)],
+)
+@pytest.mark.parametrize("ceil_mode", [False, True])
+def test_ops_and_analyzer_agree_on_the_output_size(
+    size, kernel, stride, padding, dilation, ceil_mode
+):
+    expected = output_size(size, kernel, stride, (padding, padding), dilation, ceil_mode)
+    if expected < 1:
+        with pytest.raises(ValueError):
+            conv_output_size(size, kernel, stride, padding, dilation, ceil_mode)
+        return
+    answer = conv_output_size(size, kernel, stride, padding, dilation, ceil_mode)
+    assert answer.value == expected
+    window = Window((kernel, kernel), (stride, stride), (padding,) * 4, (dilation, dilation))
+    assert window.output_shape(size, size, "conv2d", ceil_mode) == (expected, expected)
+
+
+def test_ceil_mode_drops_a_last_window_that_starts_in_the_right_padding():
+    # (5 + 2 - 2)/2 = 2.5 → ceil 3 windows, but the third would start at 4·... past input + left pad
+    assert output_size(5, 2, 2, (1, 1), 1, ceil_mode=True) == 3
+    assert output_size(4, 2, 2, (1, 1), 1, ceil_mode=True) == 3
+    assert output_size(3, 3, 2, (1, 1), 1, ceil_mode=True) == 2
+    assert pool_output_size(3, 3, 2, 1, ceil_mode=True).value == 2
+
+
+@pytest.mark.parametrize(
+    "kernel, dilation, expected",
+    [(3, 1, (1, 1)), (4, 1, (1, 2)), (4, 2, (3, 3)), (1, 1, (0, 0)), (2, 3, (1, 2))],
+)
+def test_same_padding_puts_the_odd_cell_after(kernel, dilation, expected):
+    assert same_padding(kernel, dilation) == expected
+    answer = conv_output_size(9, kernel, 1, "same", dilation)
+    assert answer.value == 9
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2", None])
+def test_positive_int_names_the_owner_and_the_argument(bad):
+    with pytest.raises(ValueError, match=r"Conv2d: groups must be a positive int, got"):
+        positive_int("Conv2d", "groups", bad)
+    assert positive_int("Conv2d", "groups", 3) == 3
