@@ -54,7 +54,7 @@ CASES = [
     (lambda: calc_stack("32x32", "fc10"), ValueError, ["input", "'32x32'"]),
     (lambda: calc_stack("32x32x1", ""), ValueError, ["spec", "at least one layer"]),
     (lambda: calc_stack("32x32x1", "conv5x5 fc10"), ValueError, ["'conv5x5'"]),
-    (lambda: calc_stack("32x32x1", "relu"), ValueError, ["unknown layer", "'relu'"]),
+    (lambda: calc_stack("32x32x1", "swish"), ValueError, ["unknown layer", "'swish'", "relu"]),
     (lambda: calc_stack("32x32x1", "pool2q"), ValueError, ["'q'", "'pool2q'"]),
     (lambda: calc_stack("32x32x1", "fc10c"), ValueError, ["fc takes options nb", "'c'"]),
     (lambda: calc_stack("32x32x1", "pool2s2s2"), ValueError, ["'s' given twice"]),
