@@ -57,7 +57,7 @@ def benchmark(name: str, rng: np.random.Generator) -> None:
     result = fold_batchnorm(model, x[:2])
     fold_s = time.perf_counter() - start
     with hb.no_grad():
-        expected, got = model(x).numpy(), result.model(x).numpy()
+        expected, got = model(x).detach().numpy(), result.model(x).detach().numpy()
         error = np.abs(got - expected).max() / np.abs(expected).max()
         before, after = interleaved_medians(partial(model, x), partial(result.model, x), REPEATS)
     print(

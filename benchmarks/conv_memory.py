@@ -31,7 +31,7 @@ seconds = time.perf_counter() - start
 _, traced_peak = tracemalloc.get_traced_memory()
 rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(f"VGG-16 features, input {tuple(x.shape)} -> {tuple(y.shape)} in {seconds:.1f} s; "
-      f"weights {weights:.0f} MiB, input {x.numpy().nbytes / 2**20:.0f} MiB")
+      f"weights {weights:.0f} MiB, input {x.detach().numpy().nbytes / 2**20:.0f} MiB")
 print(f"peak of traced allocations during the forward: {traced_peak / 2**20:.0f} MiB")
 print(f"peak RSS {rss_peak:.0f} MiB (before the forward {rss_before:.0f} MiB, "
       f"+{rss_peak - rss_before:.0f} MiB)")

@@ -92,7 +92,10 @@ def main() -> None:
 
     x, _ = next(iter(hubel_loader))
     y, _ = next(torch_epoch(batched_loader)())
-    assert x.shape == tuple(y.shape) and x.numpy().dtype == np.float32 == y.numpy().dtype
+    assert (
+        x.shape == tuple(y.shape)
+        and x.detach().numpy().dtype == np.float32 == y.detach().numpy().dtype
+    )
 
     results = {
         "hubel DataLoader (batched)": images_per_second(lambda: hubel_loader),

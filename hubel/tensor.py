@@ -149,10 +149,20 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (shared, not copied, on the CPU).
 
-        For a tensor that requires grad the array is read-only: writing into it would silently
-        change values that backward needs (PyTorch refuses the call; ``t.detach().numpy()``
-        gives the writable array in both libraries).
+        Refused, as in PyTorch, for a tensor that requires grad: writing into the shared array
+        would silently change values that backward needs. ``t.detach().numpy()`` gives the
+        (shared, writable) array in both libraries.
         """
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
+        return self._cpu_array()
+
+    def _cpu_array(self) -> np.ndarray:
+        """The data on the CPU; read-only for a tensor that requires grad (for printing and
+        ``np.asarray``, which must not open a way around :meth:`numpy`'s refusal)."""
         array = self.data if device_of(self.data) == "cpu" else self.data.get()
         if self.requires_grad and array.flags.writeable:
             array = array.view()
@@ -168,14 +178,14 @@ class Tensor:
         return self.data.reshape(()).item()
 
     def tolist(self):
-        return self.numpy().tolist()
+        return self._cpu_array().tolist()
 
     def __array__(self, dtype=None, copy=None):
-        array = self.numpy()
+        array = self._cpu_array()
         return array if dtype is None else array.astype(dtype, copy=False)
 
     def __repr__(self) -> str:
-        array = np.asarray(self.numpy())
+        array = np.asarray(self._cpu_array())
         fixed = array.dtype.kind == "f" and not np.all(np.mod(array[np.isfinite(array)], 1) == 0)
         body = np.array2string(
             array,

@@ -33,7 +33,9 @@ def numeric_gradients(fn, arrays, upstream, eps=1e-6):
                 flat[i] = old + delta
                 inputs = [hb.tensor(a) for a in arrays]
                 outs = _as_list(fn(*inputs))
-                values.append(sum(float((o.numpy() * u).sum()) for o, u in zip(outs, upstream)))
+                values.append(
+                    sum(float((o.detach().numpy() * u).sum()) for o, u in zip(outs, upstream))
+                )
             flat[i] = old
             grad.reshape(-1)[i] = (values[0] - values[1]) / (2 * eps)
         grads.append(grad)
@@ -115,7 +117,7 @@ def assert_matches_torch(
                 f"output {k}: dtype {h.dtype} vs {t.dtype}"
             )
             np.testing.assert_allclose(
-                h.numpy(),
+                h.detach().numpy(),
                 t.detach().numpy(),
                 atol=a_tol,
                 rtol=r_tol,

@@ -16,7 +16,7 @@ def test_numpy_arrays_keep_their_dtype_and_are_copied():
     t = hb.tensor(a)
     assert t.dtype == hb.float64
     a[0] = 99
-    assert t.numpy()[0] == 0
+    assert t.detach().numpy()[0] == 0
     assert hb.tensor(np.arange(3, dtype=np.int32)).dtype == hb.int32
 
 
@@ -24,7 +24,7 @@ def test_from_numpy_shares_memory():
     a = np.zeros(3, dtype=np.float32)
     t = hb.from_numpy(a)
     a[1] = 5
-    assert t.numpy()[1] == 5
+    assert t.detach().numpy()[1] == 5
 
 
 def test_explicit_dtype_wins():
@@ -51,24 +51,24 @@ def test_repr_looks_like_pytorch():
 
 
 def test_factories_shapes_and_dtypes():
-    assert hb.zeros(2, 3).shape == (2, 3) and hb.ones((4,)).numpy().sum() == 4
+    assert hb.zeros(2, 3).shape == (2, 3) and hb.ones((4,)).detach().numpy().sum() == 4
     assert hb.randn(3, 4, dtype=hb.float64).dtype == hb.float64
-    np.testing.assert_array_equal(hb.arange(4).numpy(), [0, 1, 2, 3])
+    np.testing.assert_array_equal(hb.arange(4).detach().numpy(), [0, 1, 2, 3])
     assert hb.arange(4).dtype == hb.int64 and hb.arange(0.0, 1.0, 0.5).dtype == hb.float32
 
 
 def test_manual_seed_makes_randn_reproducible():
     hb.manual_seed(7)
-    a = hb.randn(5).numpy()
+    a = hb.randn(5).detach().numpy()
     hb.manual_seed(7)
-    np.testing.assert_array_equal(a, hb.randn(5).numpy())
+    np.testing.assert_array_equal(a, hb.randn(5).detach().numpy())
 
 
 def test_comparisons_give_boolean_tensors_without_grad():
     x = hb.tensor([1.0, 2.0, 3.0], requires_grad=True)
     mask = x > 1.5
     assert mask.dtype == hb.bool_ and not mask.requires_grad
-    np.testing.assert_array_equal(mask.numpy(), [False, True, True])
+    np.testing.assert_array_equal(mask.detach().numpy(), [False, True, True])
 
 
 def test_item_on_many_elements_is_refused():

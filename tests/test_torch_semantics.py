@@ -201,7 +201,7 @@ def test_version_counter_counts_in_place_changes():
     t += 1
     t[0] = 7.0
     assert t._version == 3
-    np.testing.assert_array_equal(t.numpy(), [7.0, 2.0, 2.0])
+    np.testing.assert_array_equal(t.detach().numpy(), [7.0, 2.0, 2.0])
     tt = torch.zeros(3)
     tt.add_(1)
     tt += 1
@@ -255,11 +255,18 @@ def test_in_place_result_that_does_not_fit_is_refused():
         hb.zeros(3).add_(hb.zeros(2, 3))
 
 
-def test_numpy_of_a_tensor_that_requires_grad_cannot_corrupt_backward():
+def test_numpy_of_a_tensor_that_requires_grad_is_refused_as_in_torch():
+    for module in (hb, torch):
+        x = module.tensor([1.0, 2.0], requires_grad=True)
+        s = x * x
+        for t in (x, s):
+            with pytest.raises(RuntimeError, match=r"detach\(\)\.numpy\(\)"):
+                t.numpy()
     x = hb.tensor([1.0, 2.0], requires_grad=True)
     s = x * x
+    assert s.tolist() == [1.0, 4.0]  # printing and tolist still work, as in torch
     with pytest.raises(ValueError, match="read-only"):
-        s.numpy()[:] = 5
+        np.asarray(s)[:] = 5  # np.asarray is no way around the refusal
     s.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
     writable = s.detach().numpy()
@@ -339,7 +346,7 @@ def test_var_along_a_dim_of_length_one_matches_torch():
         ours = hb.tensor(data).var(1)
     with pytest.warns(UserWarning):
         theirs = torch.tensor(data).var(1)
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
 
 
 @pytest.mark.parametrize("op", ["sum", "mean", "amax", "amin", "logsumexp", "prod"])

@@ -34,7 +34,7 @@ class Dataset(abc.ABC):
 def _as_array(value: Any, name: str) -> np.ndarray:
     """A NumPy array from an array, a hubel Tensor (anything with ``.numpy()``) or a number."""
     if hasattr(value, "numpy") and not isinstance(value, np.ndarray | np.generic):
-        value = value.numpy()
+        value = value.detach().numpy()
     array = np.asarray(value)
     if array.dtype == object:
         raise TypeError(

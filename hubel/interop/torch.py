@@ -32,7 +32,7 @@ def torch_state_dict_to_numpy(state_dict: Mapping) -> OrderedDict:
     arrays = OrderedDict()
     for key, value in state_dict.items():
         if hasattr(value, "detach"):
-            value = value.detach().cpu().numpy()
+            value = value.detach().cpu().detach().numpy()
         arrays[key] = np.asarray(value)
     return arrays
 

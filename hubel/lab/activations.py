@@ -59,9 +59,9 @@ def run(quick: bool = True, seed: int = 0) -> dict:
         x = tensor(x_values, requires_grad=True, dtype=float64)
         y = function(x)
         y.sum().backward()
-        closed_form = derivative(x_values, y.numpy())
+        closed_form = derivative(x_values, y.detach().numpy())
         functions[name] = {
-            "y": y.numpy(),
+            "y": y.detach().numpy(),
             "autograd": x.grad.numpy(),
             "closed_form": closed_form,
             "max_error": float(np.abs(x.grad.numpy() - closed_form).max()),

@@ -43,7 +43,7 @@ RUNS = {  # name: (batch norm, learning rate)
 
 def _snapshot(model: nn.Module) -> dict:
     """A copy of the running statistics (and batch counters) of every BN layer."""
-    return {name: buffer.numpy().copy() for name, buffer in model.named_buffers()}
+    return {name: buffer.detach().numpy().copy() for name, buffer in model.named_buffers()}
 
 
 def _restore(model: nn.Module, saved: dict) -> None:
@@ -57,7 +57,7 @@ def _outputs(model: nn.Module, images: np.ndarray, training: bool) -> np.ndarray
     saved = _snapshot(model)
     model.train(training)
     with no_grad():
-        logits = model(from_numpy(images)).numpy()
+        logits = model(from_numpy(images)).detach().numpy()
     _restore(model, saved)
     model.eval()
     return logits
@@ -121,7 +121,7 @@ def run(quick: bool = True, seed: int = 0) -> dict:
                     (batch_stats_logits.argmax(axis=1) == test_y).mean()
                 ),
             },
-            "running_mean_first_layer": bn_layers[0].running_mean.numpy(),
+            "running_mean_first_layer": bn_layers[0].running_mean.detach().numpy(),
         }
     )
 

@@ -103,7 +103,7 @@ def decision_regions(model: nn.Module, axis: np.ndarray) -> np.ndarray:
     shape (len(axis), len(axis)): row i is y = axis[i]."""
     grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2).astype(np.float32)
     with no_grad():
-        return model(from_numpy(grid)).numpy().argmax(axis=1).reshape(len(axis), len(axis))
+        return model(from_numpy(grid)).detach().numpy().argmax(axis=1).reshape(len(axis), len(axis))
 
 
 def plot_regions(ax, axis, regions, points, labels, size: float = 6) -> None:
@@ -172,7 +172,7 @@ def evaluate(model: nn.Module, inputs: np.ndarray, labels: np.ndarray) -> tuple[
             loss = float(F.cross_entropy(logits, from_numpy(labels)).item())
     finally:
         model.train(was_training)
-    return loss, float((logits.numpy().argmax(axis=1) == labels).mean())
+    return loss, float((logits.detach().numpy().argmax(axis=1) == labels).mean())
 
 
 def weight_layers(model: nn.Module) -> list[nn.Module]:

@@ -71,7 +71,7 @@ def run(quick: bool = True, seed: int = 0) -> dict:
     # the data put there rather than the random start; zero biases keep every filter alive.
     model[0].weight.data *= 0.3
     nn.init.zeros_(model[0].bias)
-    initial = model[0].weight.numpy()[:, 0].copy()
+    initial = model[0].weight.detach().numpy()[:, 0].copy()
     loss, _ = train(
         model, optim.Adam(model.parameters(), lr=3e-3), batches(train_x, train_y, 32, seed), steps
     )
@@ -81,7 +81,7 @@ def run(quick: bool = True, seed: int = 0) -> dict:
         first = model[1](model[0](from_numpy(image)))
         second = model[4](model[3](model[2](first)))
     fields = receptive_field([5, (2, 2), 3, (2, 2)]).per_layer
-    trained = model[0].weight.numpy()[:, 0]
+    trained = model[0].weight.detach().numpy()[:, 0]
     return jsonable(
         {
             "loss": loss,
@@ -91,8 +91,8 @@ def run(quick: bool = True, seed: int = 0) -> dict:
             "smoothness_initial": smoothness(initial),
             "smoothness_trained": smoothness(trained),
             "image": image[0, 0],
-            "maps_layer1": first.numpy()[0],
-            "maps_layer2": second.numpy()[0],
+            "maps_layer1": first.detach().numpy()[0],
+            "maps_layer2": second.detach().numpy()[0],
             "receptive_field_layer1": fields[0][0],
             "receptive_field_layer2": fields[2][0],
         }

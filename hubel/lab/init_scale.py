@@ -57,7 +57,7 @@ def layer_statistics(
         # N(0, 1) weights in a deep ReLU net overflow float32 (~3e38): that is the explosion.
         with no_grad(), np.errstate(over="ignore", invalid="ignore"):
             x = ACTIVATIONS[activation]()(layer(x))
-        values = x.numpy().astype(np.float64)
+        values = x.detach().numpy().astype(np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
             stats["mean"].append(float(values.mean()))
             stats["std"].append(float(values.std()))  # NaN or inf once it overflowed

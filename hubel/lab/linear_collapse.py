@@ -57,7 +57,10 @@ def collapse(model: nn.Sequential) -> tuple[np.ndarray, np.ndarray]:
     """
     weight, bias = None, None
     for layer in model:
-        w, b = layer.weight.numpy().astype(np.float64), layer.bias.numpy().astype(np.float64)
+        w, b = (
+            layer.weight.detach().numpy().astype(np.float64),
+            layer.bias.detach().numpy().astype(np.float64),
+        )
         weight = w if weight is None else w @ weight
         bias = b if bias is None else w @ bias + b
     return weight, bias
@@ -92,7 +95,7 @@ def run(quick: bool = True, seed: int = 0) -> dict:
         }
     weight, bias = collapse(models["deep linear"])
     with no_grad():
-        deep_out = models["deep linear"](from_numpy(points)).numpy().astype(np.float64)
+        deep_out = models["deep linear"](from_numpy(points)).detach().numpy().astype(np.float64)
     collapsed_out = points.astype(np.float64) @ weight.T + bias
     return jsonable(
         {

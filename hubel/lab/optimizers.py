@@ -88,13 +88,13 @@ def trajectory(surface: Callable, start, make_optimizer: Callable, steps: int) -
     """The points visited: ``(steps + 1, 2)``, from ``start``, one optimizer step at a time."""
     point = Parameter(np.array(start, dtype=np.float64))
     optimizer = make_optimizer([point])
-    path = [point.numpy().copy()]
+    path = [point.detach().numpy().copy()]
     for _ in range(steps):
         loss = surface(point[0], point[1])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        path.append(point.numpy().copy())
+        path.append(point.detach().numpy().copy())
     return np.asarray(path)
 
 

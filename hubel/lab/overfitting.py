@@ -90,7 +90,7 @@ def _train_setting(
         row = (done, train_loss, train_accuracy, val_loss, val_accuracy)
         for key, value in zip(history, row):
             history[key].append(value)
-    magnitudes = np.abs(np.concatenate([w.numpy().ravel() for w in weights]))
+    magnitudes = np.abs(np.concatenate([w.detach().numpy().ravel() for w in weights]))
     model.eval()
     return {
         **history,

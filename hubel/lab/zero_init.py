@@ -34,7 +34,7 @@ def row_spread(weight: np.ndarray) -> float:
 
 
 def _first_row_spread(model: MLP) -> float:
-    return row_spread(model[1].weight.numpy())  # model[0] is the Flatten
+    return row_spread(model[1].weight.detach().numpy())  # model[0] is the Flatten
 
 
 def _initialise(model: MLP, scheme: str) -> None:
@@ -71,11 +71,11 @@ def run(quick: bool = True, seed: int = 0) -> dict:
         )
         hidden = [m for m in model.modules() if isinstance(m, nn.Linear)][:-1]
         results[scheme] = {
-            "row_spread": [row_spread(layer.weight.numpy()) for layer in hidden],
+            "row_spread": [row_spread(layer.weight.detach().numpy()) for layer in hidden],
             "spread_curve": spread_curve,
             "loss_curve": curve,
             "test_accuracy": evaluate(model, test_x, test_y)[1],
-            "first_weight": model[1].weight.numpy(),
+            "first_weight": model[1].weight.detach().numpy(),
         }
     return jsonable({"steps": steps, "inits": results})
 

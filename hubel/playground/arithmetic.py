@@ -35,8 +35,8 @@ def _window(layer_input: np.ndarray, row: int, col: int, kernel, stride, padding
 
 def _conv(layer: nn.Conv2d, layer_input, channel, row, col) -> dict:
     window = _window(layer_input, row, col, layer.kernel_size, layer.stride, layer.padding)
-    weight = layer.weight.numpy()[channel].astype(np.float64)
-    bias = float(layer.bias.numpy()[channel]) if layer.bias is not None else 0.0
+    weight = layer.weight.detach().numpy()[channel].astype(np.float64)
+    bias = float(layer.bias.detach().numpy()[channel]) if layer.bias is not None else 0.0
     products = weight * window["values"]
     channel_sums = products.sum(axis=(1, 2))
     total = float(channel_sums.sum() + bias)
@@ -102,10 +102,10 @@ def _max_pool(layer: nn.MaxPool2d, layer_input, channel, row, col) -> dict:
 
 def _batchnorm(layer: nn.BatchNorm2d, layer_input, channel, row, col) -> dict:
     x = float(layer_input[channel, row, col])
-    mean = float(layer.running_mean.numpy()[channel])
-    var = float(layer.running_var.numpy()[channel])
-    gamma = float(layer.weight.numpy()[channel]) if layer.weight is not None else 1.0
-    beta = float(layer.bias.numpy()[channel]) if layer.bias is not None else 0.0
+    mean = float(layer.running_mean.detach().numpy()[channel])
+    var = float(layer.running_var.detach().numpy()[channel])
+    gamma = float(layer.weight.detach().numpy()[channel]) if layer.weight is not None else 1.0
+    beta = float(layer.bias.detach().numpy()[channel]) if layer.bias is not None else 0.0
     y = gamma * (x - mean) / np.sqrt(var + layer.eps) + beta
     return {
         "kind": "batchnorm",

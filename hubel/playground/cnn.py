@@ -172,8 +172,8 @@ class CNNSession(TrainingSession):
         result = fold_batchnorm(self.model, input_size=(1, IMAGE_SIZE, IMAGE_SIZE))
         images, _ = dataset(False)
         with no_grad():
-            before = self.model(from_numpy(images)).numpy()
-            after = result.model(from_numpy(images)).numpy()
+            before = self.model(from_numpy(images)).detach().numpy()
+            after = result.model(from_numpy(images)).detach().numpy()
         report = {
             "layers_before": layer_count(self.model),
             "layers_after": layer_count(result.model),
@@ -220,11 +220,11 @@ class CNNSession(TrainingSession):
         ``('input', None, image)``; outputs without the batch axis."""
         images, _ = dataset(False)
         value = from_numpy(images[self.view["image"] : self.view["image"] + 1])
-        outputs = [("input", None, value.numpy()[0])]
+        outputs = [("input", None, value.detach().numpy()[0])]
         with no_grad():
             for name, module in model.named_children():
                 value = module(value)
-                outputs.append((name, module, value.numpy()[0]))
+                outputs.append((name, module, value.detach().numpy()[0]))
         return outputs
 
     def state(self) -> dict:
@@ -235,9 +235,9 @@ class CNNSession(TrainingSession):
         with no_grad():
             logits = model(from_numpy(images))
             test_loss = float(F.cross_entropy(logits, from_numpy(labels)).item())
-        probabilities = F.softmax(from_numpy(outputs[-1][2][None]), dim=1).numpy()[0]
+        probabilities = F.softmax(from_numpy(outputs[-1][2][None]), dim=1).detach().numpy()[0]
         keep = thin(len(self.losses))
-        conv1 = self.model.conv1.weight.numpy()
+        conv1 = self.model.conv1.weight.detach().numpy()
         return {
             "mode": "cnn",
             "settings": self.settings,
@@ -265,7 +265,7 @@ class CNNSession(TrainingSession):
             "fold": fold,
             "metrics": {
                 "test_loss": finite_or_none(test_loss),
-                "test_accuracy": float((logits.numpy().argmax(axis=1) == labels).mean()),
+                "test_accuracy": float((logits.detach().numpy().argmax(axis=1) == labels).mean()),
                 "train_loss": finite_or_none(self.losses[-1]) if self.losses else None,
             },
             "curves": {

@@ -177,7 +177,7 @@ class MLPSession(TrainingSession):
         with no_grad(), np.errstate(over="ignore", invalid="ignore"):  # a diverged run draws too
             logits = self.model(from_numpy(points))
             loss = float(F.cross_entropy(logits, from_numpy(labels)).item())
-        accuracy = float((logits.numpy().argmax(axis=1) == labels).mean())
+        accuracy = float((logits.detach().numpy().argmax(axis=1) == labels).mean())
         return loss, accuracy
 
     def layer_outputs(self, points: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
@@ -190,8 +190,8 @@ class MLPSession(TrainingSession):
             for index, module in enumerate(self.model):
                 value = module(value)
                 if index in self.unit_outputs:
-                    hidden.append(value.numpy())
-            probability = F.softmax(value, dim=1).numpy()[:, 1]
+                    hidden.append(value.detach().numpy())
+            probability = F.softmax(value, dim=1).detach().numpy()[:, 1]
         return hidden, probability
 
     def state(self) -> dict:
@@ -219,8 +219,8 @@ class MLPSession(TrainingSession):
             "step": self.step,
             "stopped": self.stopped,
             "sizes": [2, *self.settings["layers"], 2],
-            "weights": [layer.weight.numpy().tolist() for layer in self.linears],
-            "biases": [layer.bias.numpy().tolist() for layer in self.linears],
+            "weights": [layer.weight.detach().numpy().tolist() for layer in self.linears],
+            "biases": [layer.bias.detach().numpy().tolist() for layer in self.linears],
             "distinct_units": [distinct_units(layer) for layer in self.linears[:-1]],
             "units": units,
             "boundary": encode_map(probability.reshape(BOUNDARY_GRID, BOUNDARY_GRID)),
@@ -252,7 +252,7 @@ def distinct_units(layer: nn.Linear, tolerance: float = 1e-6) -> int:
     """How many different units a Linear layer has: units whose incoming weights and bias
     differ by more than ``tolerance``. Zero initialisation keeps this at 1 (the symmetry is
     never broken: identical units get identical gradients)."""
-    rows = np.column_stack([layer.weight.numpy(), layer.bias.numpy()])
+    rows = np.column_stack([layer.weight.detach().numpy(), layer.bias.detach().numpy()])
     distinct: list[np.ndarray] = []
     for row in rows:
         if not any(np.abs(row - other).max() <= tolerance for other in distinct):

@@ -109,7 +109,7 @@ def generate_activation(dice: Dice, level: int) -> Question:
 def softmax_and_loss(scores: list[float], target: int) -> tuple[list[float], float]:
     """(softmax probabilities, cross-entropy loss for class ``target``), by the engine."""
     logits = tensor(np.array([scores], dtype=np.float64))
-    probabilities = F.softmax(logits, dim=1).numpy()[0].tolist()
+    probabilities = F.softmax(logits, dim=1).detach().numpy()[0].tolist()
     loss = F.cross_entropy(logits, tensor(np.array([target]))).item()
     return probabilities, float(loss)
 

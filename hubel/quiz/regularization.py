@@ -28,10 +28,10 @@ def dropout_outputs(p: float, activation: float) -> tuple[float, float]:
     inputs = tensor(np.full(SURVIVORS_FROM, activation, dtype=np.float64))
     state = get_rng_state()
     try:
-        trained = layer.train()(inputs).numpy()
+        trained = layer.train()(inputs).detach().numpy()
     finally:
         set_rng_state(state)
-    tested = layer.eval()(inputs).numpy()
+    tested = layer.eval()(inputs).detach().numpy()
     return float(trained[trained != 0][0]), float(tested[0])
 
 

@@ -77,7 +77,7 @@ def evaluate(model, loader, loss_fn: Callable = F.cross_entropy) -> dict:
                 total += float(loss_fn(logits, labels, reduction="sum").item())
                 count += labels.shape[0]
                 predictions.append(logits.data.argmax(axis=1))
-                targets.append(labels.numpy())
+                targets.append(labels.detach().numpy())
     finally:
         model.train(was_training)
     predictions = np.concatenate(predictions) if predictions else np.zeros(0, np.int64)

@@ -53,15 +53,15 @@ def _values(array: np.ndarray) -> str:
 def _value_lines(tensor: Tensor, show_values: bool, show_grads: bool) -> list[str]:
     lines = []
     if show_values and tensor.data.size <= SMALL:
-        lines.append(f"data {_values(tensor.numpy())}")
+        lines.append(f"data {_values(tensor.detach().numpy())}")
     if show_grads and tensor.requires_grad and (tensor.is_leaf or tensor._retains_grad):
         grad = tensor.grad
         if grad is None:
             lines.append("grad None")
         elif grad.data.size <= SMALL:
-            lines.append(f"grad {_values(grad.numpy())}")
+            lines.append(f"grad {_values(grad.detach().numpy())}")
         else:
-            norm = float(np.linalg.norm(np.asarray(grad.numpy(), dtype=np.float64)))
+            norm = float(np.linalg.norm(np.asarray(grad.detach().numpy(), dtype=np.float64)))
             lines.append(f"‖grad‖ {norm:.4g}")
     return lines
 

@@ -33,15 +33,18 @@ def batchnorm_count(model: nn.Module) -> int:
 def relative_error(model: nn.Module, folded: nn.Module, x: np.ndarray) -> float:
     """max |folded(x) − model(x)| / max |model(x)|, in eval mode without gradients."""
     with hb.no_grad():
-        expected = model(hb.tensor(x)).numpy()
-        got = folded(hb.tensor(x)).numpy()
+        expected = model(hb.tensor(x)).detach().numpy()
+        got = folded(hb.tensor(x)).detach().numpy()
     assert got.dtype == expected.dtype == x.dtype
     return float(np.abs(got - expected).max() / np.abs(expected).max())
 
 
 def state_arrays(model: nn.Module) -> dict[str, np.ndarray]:
     """A copy of every state_dict value, to compare before and after."""
-    return {key: np.array(value.numpy(), copy=True) for key, value in model.state_dict().items()}
+    return {
+        key: np.array(value.detach().numpy(), copy=True)
+        for key, value in model.state_dict().items()
+    }
 
 
 def assert_same_state(before: dict, after: dict) -> None:

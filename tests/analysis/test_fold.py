@@ -222,7 +222,7 @@ def test_report_works_channel_zero_with_its_numbers():
     assert f"W' = W·s = 0.5·{s:.6g} = {0.5 * s:.6g}" in str(report)
     assert f"b' = (b − μ)·s + β = (0 − 0.1)·{s:.6g} + 0.3 = {0.3 - 0.1 * s:.6g}" in str(report)
     assert "0 + 1 (Conv2d, 1 channels), channel 0:" in report.report()
-    assert folded_model[0].bias.numpy()[0] == pytest.approx(0.3 - 0.1 * s, rel=1e-6)
+    assert folded_model[0].bias.detach().numpy()[0] == pytest.approx(0.3 - 0.1 * s, rel=1e-6)
 
 
 def test_report_puts_negative_operands_in_parentheses():

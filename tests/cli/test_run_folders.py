@@ -282,7 +282,9 @@ def assert_same_run(resumed, straight, epochs):
     """Bit-for-bit the same weights and metrics (but timings) over ``epochs`` epochs."""
     weights = load(straight / "weights.npz")
     for key, value in load(resumed / "weights.npz").items():
-        np.testing.assert_array_equal(value.numpy(), weights[key].numpy(), err_msg=key)
+        np.testing.assert_array_equal(
+            value.detach().numpy(), weights[key].detach().numpy(), err_msg=key
+        )
 
     def history(folder):
         rows = [json.loads(line) for line in (folder / "metrics.jsonl").open()]

@@ -20,7 +20,7 @@ def _indices(size: int) -> TensorDataset:
 
 
 def _epoch(loader) -> list[np.ndarray]:
-    return [batch[0].numpy() for batch in loader]
+    return [batch[0].detach().numpy() for batch in loader]
 
 
 class NoItems(TensorDataset):
@@ -48,9 +48,9 @@ def test_batches_are_tensors_with_int64_labels_and_a_short_last_batch():
     assert [x.shape for x, _ in batches] == [(4, 3), (4, 3), (2, 3)]
     x, y = batches[2]
     assert isinstance(x, hb.Tensor) and isinstance(y, hb.Tensor)
-    assert x.numpy().dtype == np.float32 and y.numpy().dtype == np.int64
-    np.testing.assert_array_equal(x.numpy(), inputs[8:])
-    np.testing.assert_array_equal(y.numpy(), [8, 9])
+    assert x.detach().numpy().dtype == np.float32 and y.detach().numpy().dtype == np.int64
+    np.testing.assert_array_equal(x.detach().numpy(), inputs[8:])
+    np.testing.assert_array_equal(y.detach().numpy(), [8, 9])
 
 
 def test_drop_last_drops_the_short_batch():
@@ -90,7 +90,7 @@ def _augmenting_loader(seed: int) -> DataLoader:
 
 
 def _arrays(batch) -> tuple[np.ndarray, ...]:
-    return tuple(tensor.numpy() for tensor in batch)
+    return tuple(tensor.detach().numpy() for tensor in batch)
 
 
 @pytest.mark.parametrize("stop_after", [3, 8, 10])  # mid-epoch 1, end of epoch 1, mid-epoch 2
@@ -131,16 +131,16 @@ def test_generic_dataset_is_stacked_and_transformed():
     loader = DataLoader(Pairs(), batch_size=2, transform=lambda x: x * 10)
     batches = list(loader)
     assert len(batches) == 3
-    np.testing.assert_array_equal(batches[1][0].numpy(), [[20, -20], [30, -30]])
-    assert batches[2][1].numpy().dtype == np.int64
+    np.testing.assert_array_equal(batches[1][0].detach().numpy(), [[20, -20], [30, -30]])
+    assert batches[2][1].detach().numpy().dtype == np.int64
 
 
 def test_digits_through_the_loader_for_an_mlp():
     train = Digits(transform=Compose([ToFloat(16), Flatten()]))
     images, labels = next(iter(DataLoader(train, batch_size=64, shuffle=True, seed=0)))
-    assert images.shape == (64, 64) and images.numpy().dtype == np.float32
-    assert 0.0 <= images.numpy().min() and images.numpy().max() <= 1.0
-    assert labels.shape == (64,) and labels.numpy().dtype == np.int64
+    assert images.shape == (64, 64) and images.detach().numpy().dtype == np.float32
+    assert 0.0 <= images.detach().numpy().min() and images.detach().numpy().max() <= 1.0
+    assert labels.shape == (64,) and labels.detach().numpy().dtype == np.int64
 
 
 def test_bad_arguments_are_named():

@@ -65,7 +65,7 @@ def test_sigmoid_is_finite_and_exact_at_extremes(value):
     y = F.sigmoid(x)
     y.backward(hb.tensor([1.0], dtype=hb.float64))
     expected = torch.sigmoid(torch.tensor([value], dtype=torch.float64))
-    np.testing.assert_allclose(y.numpy(), expected.numpy(), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(y.detach().numpy(), expected.detach().numpy(), rtol=1e-12, atol=0)
     assert np.isfinite(x.grad.numpy()).all()
 
 
@@ -73,13 +73,13 @@ def test_sigmoid_derivative_is_f_times_one_minus_f():
     x = hb.tensor(np.linspace(-5, 5, 11), requires_grad=True)
     y = F.sigmoid(x)
     y.sum().backward()
-    f = y.numpy()
+    f = y.detach().numpy()
     np.testing.assert_allclose(x.grad.numpy(), f * (1 - f), rtol=1e-6)
 
 
 def test_softmax_is_stable_for_huge_scores_and_sums_to_one():
     x = hb.tensor([[1000.0, 1000.0, -1000.0], [3e4, 0.0, 1.0]])
-    p = F.softmax(x, dim=-1).numpy()
+    p = F.softmax(x, dim=-1).detach().numpy()
     assert np.isfinite(p).all()
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
     np.testing.assert_allclose(p[0], [0.5, 0.5, 0.0], atol=1e-7)

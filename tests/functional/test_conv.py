@@ -66,16 +66,20 @@ def test_conv2d_reads_channels_last_views_as_contiguous_input():
     w = hb.tensor(rng.standard_normal((4, 5, 3, 3)))
     a = F.conv2d(hb.tensor(x), w, padding=1)
     b = F.conv2d(hb.from_numpy(channels_last), w, padding=1)
-    np.testing.assert_array_equal(a.numpy(), b.numpy())
-    assert a.numpy().transpose(0, 2, 3, 1).flags.c_contiguous  # the output is channels-last too
+    np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    assert (
+        a.detach().numpy().transpose(0, 2, 3, 1).flags.c_contiguous
+    )  # the output is channels-last too
 
 
 def test_conv2d_frozen_weights_still_give_the_input_gradient():
     x = hb.randn(2, 3, 5, 5, requires_grad=True)
     w, b = hb.randn(4, 3, 3, 3), hb.randn(4)
     F.conv2d(x, w, b, padding=1).sum().backward()
-    xt = torch.tensor(x.numpy(), requires_grad=True)
-    TF.conv2d(xt, torch.tensor(w.numpy()), torch.tensor(b.numpy()), padding=1).sum().backward()
+    xt = torch.tensor(x.detach().numpy(), requires_grad=True)
+    TF.conv2d(
+        xt, torch.tensor(w.detach().numpy()), torch.tensor(b.detach().numpy()), padding=1
+    ).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-5)
 
 

@@ -70,8 +70,8 @@ def test_batch_norm_updates_running_stats_like_torch():
     for _ in range(3):
         F.batch_norm(hb.tensor(x, dtype=hb.float32), rm, rv, training=True, momentum=0.1)
         TF.batch_norm(torch.tensor(x, dtype=torch.float32), trm, trv, training=True, momentum=0.1)
-    np.testing.assert_allclose(rm.numpy(), trm.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(rv.numpy(), trv.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(rm.detach().numpy(), trm.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(rv.detach().numpy(), trv.detach().numpy(), rtol=1e-6)
 
 
 def test_batch_norm_refuses_one_value_per_channel_in_training():
@@ -107,7 +107,7 @@ def test_linear_dtype_mismatch_is_explained():
 
 def test_dropout_zeroes_about_p_and_keeps_the_expected_value():
     x = hb.ones(200_000)
-    y = F.dropout(x, p=0.3, training=True).numpy()
+    y = F.dropout(x, p=0.3, training=True).detach().numpy()
     kept = y != 0
     assert abs(1 - kept.mean() - 0.3) < 0.005
     np.testing.assert_allclose(y[kept], 1 / 0.7, rtol=1e-6)
@@ -118,28 +118,28 @@ def test_dropout_gradient_uses_the_same_mask():
     x = hb.randn(1000, requires_grad=True)
     y = F.dropout(x, p=0.5)
     y.backward(hb.ones(1000))
-    np.testing.assert_array_equal(x.grad.numpy() != 0, y.numpy() != 0)
-    np.testing.assert_allclose(x.grad.numpy()[y.numpy() != 0], 2.0)
+    np.testing.assert_array_equal(x.grad.numpy() != 0, y.detach().numpy() != 0)
+    np.testing.assert_allclose(x.grad.numpy()[y.detach().numpy() != 0], 2.0)
 
 
 def test_dropout_is_identity_in_eval_and_at_p_zero():
     x = hb.randn(10)
     assert F.dropout(x, 0.5, training=False) is x
     assert F.dropout(x, 0.0) is x
-    assert not F.dropout(x, 1.0).numpy().any()
+    assert not F.dropout(x, 1.0).detach().numpy().any()
 
 
 def test_dropout2d_drops_whole_channels():
-    y = F.dropout2d(hb.ones(4, 50, 3, 3), p=0.5).numpy()
+    y = F.dropout2d(hb.ones(4, 50, 3, 3), p=0.5).detach().numpy()
     per_channel = y.reshape(4, 50, 9)
     assert ((per_channel == 0).all(-1) | (per_channel == 2).all(-1)).all()
 
 
 def test_dropout_same_seed_same_mask():
     hb.manual_seed(5)
-    a = F.dropout(hb.ones(100)).numpy()
+    a = F.dropout(hb.ones(100)).detach().numpy()
     hb.manual_seed(5)
-    b = F.dropout(hb.ones(100)).numpy()
+    b = F.dropout(hb.ones(100)).detach().numpy()
     np.testing.assert_array_equal(a, b)
 
 

@@ -30,7 +30,7 @@ def test_max_pool2d_matches_torch_with_ties_and_indices(config):
     x = ties(shape)[0]
     _, ours = F.max_pool2d(hb.tensor(x), **options, return_indices=True)
     _, theirs = TF.max_pool2d(torch.tensor(x), **options, return_indices=True)
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_max_pool2d_2x2_tournament_matches_torch_on_ties(options):
     )
     _, ours = F.max_pool2d(hb.tensor(x), **options, return_indices=True)
     _, theirs = TF.max_pool2d(torch.tensor(x), **options, return_indices=True)
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
 
 
 @pytest.mark.parametrize("position", range(4))
@@ -69,8 +69,8 @@ def test_max_pool2d_2x2_nan_at_each_tap_matches_torch(position):
     x[0, 1, rows, cols] = x[0, 1, 1 - rows, 1 - cols] = np.nan  # two NaNs
     ours, ours_index = F.max_pool2d(hb.tensor(x), 2, return_indices=True)
     theirs, theirs_index = TF.max_pool2d(torch.tensor(x), 2, return_indices=True)
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
-    np.testing.assert_array_equal(ours_index.numpy(), theirs_index.numpy())
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+    np.testing.assert_array_equal(ours_index.detach().numpy(), theirs_index.detach().numpy())
 
 
 @settings(max_examples=80, deadline=None, derandomize=True)
@@ -123,8 +123,8 @@ def test_max_pool2d_nan_and_all_minus_infinity_windows_match_torch():
     for options in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)):
         ours = F.max_pool2d(hb.tensor(x), return_indices=True, **options)
         theirs = TF.max_pool2d(torch.tensor(x), return_indices=True, **options)
-        np.testing.assert_array_equal(ours[0].numpy(), theirs[0].numpy())
-        np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
+        np.testing.assert_array_equal(ours[0].detach().numpy(), theirs[0].detach().numpy())
+        np.testing.assert_array_equal(ours[1].detach().numpy(), theirs[1].detach().numpy())
 
 
 SIZES = [(7, 6), (5, 9), (3, 4), (1, 1), 1, 2, (None, 3), (10, 13)]
@@ -151,7 +151,7 @@ def test_adaptive_max_pool2d_matches_torch_with_ties_and_indices(output_size):
     )
     _, ours = F.adaptive_max_pool2d(hb.tensor(x[0]), output_size, return_indices=True)
     _, theirs = TF.adaptive_max_pool2d(torch.tensor(x[0]), output_size, return_indices=True)
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
 
 
 def test_adaptive_max_pool2d_gradcheck():

@@ -43,7 +43,7 @@ def both_ways(op: str, fn, arrays, dtype=np.float64, exact=False, seed=0):
             used = out._ctx.kernel  # the path this node's forward took (backward frees ctx)
             upstream = np.random.default_rng(seed).standard_normal(out.shape).astype(dtype)
             out.backward(hb.tensor(upstream))
-            results[mode] = [out.numpy()] + [t.grad.numpy() for t in inputs]
+            results[mode] = [out.detach().numpy()] + [t.grad.numpy() for t in inputs]
         assert used is (kernels.FAST[op] if mode == "fast" else None), f"{op} under {mode}"
     for reference, fast in zip(results["reference"], results["fast"]):
         assert fast.dtype == reference.dtype and fast.shape == reference.shape
@@ -188,7 +188,7 @@ def test_batch_norm_train_kernel_updates_the_running_statistics_alike(dtype):
         with kernels.use(mode):
             for momentum in (0.1, 0.5):
                 F.batch_norm(x, mean, var, training=True, momentum=momentum)
-        running[mode] = (mean.numpy(), var.numpy())
+        running[mode] = (mean.detach().numpy(), var.detach().numpy())
     for reference, fast in zip(running["reference"], running["fast"]):
         np.testing.assert_allclose(fast, reference, **TOLERANCE[dtype])
 
@@ -270,7 +270,7 @@ def test_optimizer_kernel_equals_reference(op, optimizer, options, dtype):
                 for p, g in zip(params, step):
                     p.grad = hb.tensor(g)
                 opt.step()
-        final[mode] = [p.numpy() for p in params]
+        final[mode] = [p.detach().numpy() for p in params]
     for reference, fast in zip(final["reference"], final["fast"]):
         np.testing.assert_allclose(fast, reference, **TOLERANCE[dtype])
 

@@ -161,9 +161,13 @@ def test_split_batch_norm_on_channels_last_maps_matches_torch(split_everything):
     x = hb.randn(5, 3, 6, 6, dtype=hb.float64)
     y = bn(conv(x))
     twin_conv = torch.nn.Conv2d(3, 4, 3, padding=1).double()
-    twin_conv.load_state_dict({k: torch.tensor(v.numpy()) for k, v in conv.state_dict().items()})
-    expected = torch.nn.BatchNorm2d(4).double()(twin_conv(torch.tensor(x.numpy())))
-    np.testing.assert_allclose(y.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    twin_conv.load_state_dict(
+        {k: torch.tensor(v.detach().numpy()) for k, v in conv.state_dict().items()}
+    )
+    expected = torch.nn.BatchNorm2d(4).double()(twin_conv(torch.tensor(x.detach().numpy())))
+    np.testing.assert_allclose(
+        y.detach().numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
 
 
 def test_split_and_serial_max_pool_and_relu_agree_exactly(split_everything):

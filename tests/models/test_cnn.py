@@ -50,4 +50,4 @@ def test_cnn_overfits_a_tiny_set_of_digits():
         opt.zero_grad()
         loss.backward()
         opt.step()
-    assert (model(x).numpy().argmax(1) == y.numpy()).all() and loss.item() < 0.1
+    assert (model(x).detach().numpy().argmax(1) == y.detach().numpy()).all() and loss.item() < 0.1

@@ -44,7 +44,7 @@ def test_skip_init_restores_the_initialisers_even_after_an_error():
         assert nn.init.normal_ is not fills[0]
         raise RuntimeError
     assert (nn.init.normal_, nn.init.kaiming_normal_, nn.init.zeros_) == fills
-    assert get_model("lenet5").c1.weight.numpy().std() > 0
+    assert get_model("lenet5").c1.weight.detach().numpy().std() > 0
 
 
 IMAGENET_AND_LENET = [
@@ -55,7 +55,7 @@ VGG_FEATURES_ONLY = {"vgg13", "vgg16", "vgg19", "vgg13_bn", "vgg16_bn", "vgg19_b
 
 def assert_runs_forward_and_backward(module, x, out_shape):
     out = module(x)
-    assert out.shape == out_shape and np.isfinite(out.numpy()).all()
+    assert out.shape == out_shape and np.isfinite(out.detach().numpy()).all()
     (out * hb.randn(*out.shape)).sum().backward()
     for key, p in module.named_parameters():
         assert p.grad is not None and p.grad.shape == p.shape, key
@@ -145,8 +145,8 @@ def test_googlenet_without_aux_logits_returns_plain_logits_in_training():
 def test_googlenet_transform_input_rescales_imagenet_normalised_channels():
     model = models.GoogLeNet(transform_input=True)
     x = hb.randn(1, 3, 4, 4)
-    out = model._transform_input(x).numpy()
-    expected = x.numpy()[0, 1] * (0.224 / 0.5) + (0.456 - 0.5) / 0.5
+    out = model._transform_input(x).detach().numpy()
+    expected = x.detach().numpy()[0, 1] * (0.224 / 0.5) + (0.456 - 0.5) / 0.5
     np.testing.assert_allclose(out[0, 1], expected, rtol=1e-6)
 
 
@@ -187,7 +187,9 @@ def test_alexnet_original_has_two_group_convolutions_and_local_response_norm():
 def test_alexnet_original_starts_with_the_papers_biases():
     model = models.alexnet_original()
     assert count(model) == PARAMETER_COUNTS["alexnet_original"]
-    biases = [m.bias.numpy() for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    biases = [
+        m.bias.detach().numpy() for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)
+    ]
     assert [float(b[0]) for b in biases] == [0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0]
 
 
@@ -225,8 +227,8 @@ def test_option_a_shortcut_subsamples_and_pads_zero_channels_without_parameters(
     x = hb.randn(2, 16, 8, 8, requires_grad=True)
     y = shortcut(x)
     assert y.shape == (2, 32, 4, 4) and list(shortcut.parameters()) == []
-    np.testing.assert_array_equal(y.numpy()[:, 8:24], x.numpy()[:, :, ::2, ::2])
-    assert not y.numpy()[:, :8].any() and not y.numpy()[:, 24:].any()
+    np.testing.assert_array_equal(y.detach().numpy()[:, 8:24], x.detach().numpy()[:, :, ::2, ::2])
+    assert not y.detach().numpy()[:, :8].any() and not y.detach().numpy()[:, 24:].any()
     y.sum().backward()
     assert x.grad.numpy()[:, :, ::2, ::2].min() == 1 and x.grad.numpy()[:, :, 1::2].max() == 0
 
@@ -239,7 +241,7 @@ def test_cifar_resnet_stages_and_plain_network_without_skips():
     resnet.eval()
     plain.eval()
     x = hb.randn(2, 3, 32, 32)
-    assert not np.allclose(resnet(x).numpy(), plain(x).numpy())
+    assert not np.allclose(resnet(x).detach().numpy(), plain(x).detach().numpy())
 
 
 # ------------------------------------------------------------------------- errors and docs

@@ -38,9 +38,9 @@ def assert_same_logits(name, torch_name, x, source=None, **kwargs):
     model = get_model(name, **kwargs).eval()
     assert load_torch_state_dict(model, source or reference.state_dict()) == ([], [])
     with torch.no_grad():
-        expected = reference(torch.from_numpy(x)).numpy()
+        expected = reference(torch.from_numpy(x)).detach().numpy()
     with hb.no_grad():
-        logits = model(hb.tensor(x)).numpy()
+        logits = model(hb.tensor(x)).detach().numpy()
     np.testing.assert_allclose(logits, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
 
 

@@ -45,7 +45,7 @@ def run_both(module, twin, x, train=True):
 
 
 def assert_same(module, twin, xh, xt, yh, yt, rtol=1e-9, atol=1e-9):
-    np.testing.assert_allclose(yh.numpy(), yt.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(yh.detach().numpy(), yt.detach().numpy(), rtol=rtol, atol=atol)
     np.testing.assert_allclose(xh.grad.numpy(), xt.grad.numpy(), rtol=rtol, atol=atol)
     grads = dict(twin.named_parameters())
     for name, p in module.named_parameters():
@@ -77,7 +77,7 @@ def test_conv2d_default_init_is_uniform_within_one_over_sqrt_fan_in():
     """kaiming_uniform_(a=sqrt(5)): bound sqrt(6 / ((1 + 5) fan_in)) = 1/sqrt(fan_in)."""
     module = nn.Conv2d(64, 128, 3, groups=2)
     bound = 1 / math.sqrt(32 * 3 * 3)
-    w, b = module.weight.numpy(), module.bias.numpy()
+    w, b = module.weight.detach().numpy(), module.bias.detach().numpy()
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     assert abs(w.std() - bound / math.sqrt(3)) < 0.02 * bound  # the std of U(-a, a) is a/sqrt(3)
 
@@ -106,7 +106,7 @@ def test_max_pool2d_module_returns_torch_indices():
     x = np.random.default_rng(2).integers(0, 3, (2, 3, 6, 7)).astype(np.float64)
     _, ours = nn.MaxPool2d(3, 2, return_indices=True)(hb.tensor(x))
     _, theirs = torch.nn.MaxPool2d(3, 2, return_indices=True)(torch.tensor(x))
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
 
 
 def small_cnn(m):
@@ -146,12 +146,15 @@ def test_batchnorm2d_on_conv_features_tracks_torch_through_training_steps():
     theirs = twin.state_dict()
     for name, value in model.state_dict().items():
         np.testing.assert_allclose(
-            np.asarray(value), theirs[name].numpy(), rtol=1e-9, atol=1e-12, err_msg=name
+            np.asarray(value), theirs[name].detach().numpy(), rtol=1e-9, atol=1e-12, err_msg=name
         )
     model.eval(), twin.eval()
     x = rng.standard_normal((3, 3, 8, 8))
     np.testing.assert_allclose(
-        model(hb.tensor(x)).numpy(), twin(torch.tensor(x)).detach().numpy(), rtol=1e-9, atol=1e-12
+        model(hb.tensor(x)).detach().numpy(),
+        twin(torch.tensor(x)).detach().numpy(),
+        rtol=1e-9,
+        atol=1e-12,
     )
 
 
@@ -163,7 +166,9 @@ def test_feature_maps_stay_channels_last_from_conv_to_conv():
     layouts = []
     handles = [
         m.register_forward_hook(
-            lambda mod, i, out: layouts.append(out.numpy().transpose(0, 2, 3, 1).flags.c_contiguous)
+            lambda mod, i, out: layouts.append(
+                out.detach().numpy().transpose(0, 2, 3, 1).flags.c_contiguous
+            )
         )
         for m in list(model)[:5]
     ]
@@ -171,9 +176,12 @@ def test_feature_maps_stay_channels_last_from_conv_to_conv():
     assert layouts == [True] * 5  # conv, BN, ReLU, max pool: channels-last all the way
     for h in handles:
         h.remove()
-    channels_last = x.numpy().transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2)
+    channels_last = x.detach().numpy().transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2)
     np.testing.assert_allclose(
-        model(hb.from_numpy(channels_last)).numpy(), out.numpy(), rtol=1e-6, atol=1e-6
+        model(hb.from_numpy(channels_last)).detach().numpy(),
+        out.detach().numpy(),
+        rtol=1e-6,
+        atol=1e-6,
     )
 
 

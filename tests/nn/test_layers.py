@@ -16,7 +16,9 @@ def run_both(ours, theirs, x, train=True, steps=1, rtol=1e-10, atol=1e-12):
         h_in = hb.tensor(xi, requires_grad=True)
         t_in = torch.tensor(xi, requires_grad=True)
         h_out, t_out = ours(h_in), theirs(t_in)
-        np.testing.assert_allclose(h_out.numpy(), t_out.detach().numpy(), rtol=rtol, atol=atol)
+        np.testing.assert_allclose(
+            h_out.detach().numpy(), t_out.detach().numpy(), rtol=rtol, atol=atol
+        )
         g = np.random.default_rng(step).standard_normal(h_out.shape)
         h_out.backward(hb.tensor(g))
         t_out.backward(torch.tensor(g))
@@ -28,8 +30,8 @@ def run_both(ours, theirs, x, train=True, steps=1, rtol=1e-10, atol=1e-12):
             )
     for (name, b), (_, tb) in zip(ours.state_dict().items(), theirs.state_dict().items()):
         np.testing.assert_allclose(
-            np.asarray(b.numpy(), dtype=np.float64),
-            tb.double().numpy(),
+            np.asarray(b.detach().numpy(), dtype=np.float64),
+            tb.double().detach().numpy(),
             rtol=rtol,
             atol=atol,
             err_msg=name,
@@ -92,16 +94,16 @@ def test_batchnorm_eval_uses_running_stats_not_the_batch():
     bn.running_mean.data[...] = [1.0, -1.0]
     bn.running_var.data[...] = [4.0, 0.25]
     bn.eval()
-    out = bn(hb.tensor([[3.0, 0.0]])).numpy()
+    out = bn(hb.tensor([[3.0, 0.0]])).detach().numpy()
     np.testing.assert_allclose(out, [[2 / np.sqrt(4 + 1e-5), 1 / np.sqrt(0.25 + 1e-5)]], rtol=1e-6)
 
 
 def test_dropout_module_train_vs_eval():
     drop = nn.Dropout(0.5)
     x = hb.ones(1000)
-    assert (drop(x).numpy() == 0).any()
+    assert (drop(x).detach().numpy() == 0).any()
     drop.eval()
-    np.testing.assert_array_equal(drop(x).numpy(), x.numpy())
+    np.testing.assert_array_equal(drop(x).detach().numpy(), x.detach().numpy())
 
 
 def test_losses_match_torch():
@@ -125,10 +127,10 @@ def test_losses_match_torch():
 def test_linear_default_init_bounds_are_pytorchs():
     fc = nn.Linear(400, 300)
     bound = 1 / np.sqrt(400)
-    w = fc.weight.numpy()
+    w = fc.weight.detach().numpy()
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
     assert abs(w.std() - bound / np.sqrt(3)) < 0.02 * bound
-    assert np.abs(fc.bias.numpy()).max() <= bound
+    assert np.abs(fc.bias.detach().numpy()).max() <= bound
 
 
 def test_linear_wrong_input_shape_is_explained():

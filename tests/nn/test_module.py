@@ -86,7 +86,7 @@ def test_load_state_dict_round_trip_and_strictness():
     a, b = make_model(), make_model()
     b.load_state_dict(a.state_dict())
     for (_, va), (_, vb) in zip(a.state_dict().items(), b.state_dict().items()):
-        np.testing.assert_array_equal(va.numpy(), vb.numpy())
+        np.testing.assert_array_equal(va.detach().numpy(), vb.detach().numpy())
     state = a.state_dict()
     state.pop("0.bias")
     with pytest.raises(KeyError, match=r"missing \['0.bias'\]"):
@@ -108,10 +108,13 @@ def test_load_state_dict_shape_mismatch_names_key_and_shapes():
 def test_state_dict_from_torch_loads_and_gives_same_outputs():
     t = torch_twin().eval()
     ours = make_model().eval()
-    ours.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
+    ours.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
     np.testing.assert_allclose(
-        ours(hb.tensor(x)).numpy(), t(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+        ours(hb.tensor(x)).detach().numpy(),
+        t(torch.tensor(x)).detach().numpy(),
+        rtol=1e-5,
+        atol=1e-6,
     )
 
 
@@ -172,7 +175,7 @@ def test_save_and_load_state_dict_without_pickle(tmp_path):
     other = make_model()
     other.load_state_dict(hb.load(path))
     for (_, a), (_, b) in zip(model.state_dict().items(), other.state_dict().items()):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
 
 
 def test_save_nested_structures_round_trip(tmp_path):
@@ -190,7 +193,7 @@ def test_save_nested_structures_round_trip(tmp_path):
     assert back["epoch"] == 3 and back["name"] == "x" and back["none"] is None
     assert back["tuple"] == (1, 2)
     np.testing.assert_array_equal(back["list"][2]["a"], np.ones(2))
-    np.testing.assert_array_equal(back["model"]["w"].numpy(), np.ones((2, 2)))
+    np.testing.assert_array_equal(back["model"]["w"].detach().numpy(), np.ones((2, 2)))
 
 
 def test_save_refuses_arbitrary_objects(tmp_path):

@@ -49,7 +49,7 @@ def torch_step(model: torch.nn.Module, opt, x: np.ndarray, y: np.ndarray) -> Non
 
 def params_of(model) -> dict[str, np.ndarray]:
     """Parameters by state-dict name, as NumPy arrays (copies)."""
-    return {name: value.numpy().copy() for name, value in model.state_dict().items()}
+    return {name: value.detach().numpy().copy() for name, value in model.state_dict().items()}
 
 
 def assert_trajectories_match(

@@ -44,7 +44,7 @@ def test_layer_sizes_follow_the_output_size_formula(kernel, stride, padding):
 
 def test_summary_counts_the_models_parameters():
     run = session(batchnorm=True)
-    total = sum(p.numpy().size for p in run.model.parameters())
+    total = sum(p.detach().numpy().size for p in run.model.parameters())
     state = run.state()
     assert state["summary"]["total_params"] == total
     assert sum(r["params"] for r in state["summary"]["rows"]) == total
@@ -111,7 +111,7 @@ def test_conv_arithmetic_shows_the_window_the_kernel_and_the_padding():
     assert np.all(np.array(worked["window"])[0, 0] == 0)  # the padding row
     image = outputs[0][2][0]
     np.testing.assert_allclose(np.array(worked["window"])[0, 1:], image[0:2, 5:8], atol=1e-4)
-    weight = run.model.conv1.weight.numpy()[2]
+    weight = run.model.conv1.weight.detach().numpy()[2]
     np.testing.assert_allclose(worked["kernel"], weight, atol=1e-4)
     assert worked["macs"] == 9
     assert worked["steps"][0].startswith(
@@ -132,10 +132,10 @@ def test_inspect_refuses_units_outside_the_map():
 
 def test_training_changes_the_first_layer_filters_and_lowers_the_loss():
     run = session(lr=0.01, seed=1)
-    before = run.model.conv1.weight.numpy().copy()
+    before = run.model.conv1.weight.detach().numpy().copy()
     first_loss = run.state()["metrics"]["test_loss"]
     run.advance(15, budget_s=60)
-    assert not np.allclose(run.model.conv1.weight.numpy(), before)
+    assert not np.allclose(run.model.conv1.weight.detach().numpy(), before)
     state = run.state()
     assert state["metrics"]["test_loss"] < first_loss
     assert len(state["curves"]["train"]) == 15
@@ -165,7 +165,9 @@ def test_same_seed_same_cnn_run():
     b.advance(2, budget_s=60)
     b.advance(2, budget_s=60)
     assert a.state()["curves"] == b.state()["curves"]
-    np.testing.assert_array_equal(a.model.conv1.weight.numpy(), b.model.conv1.weight.numpy())
+    np.testing.assert_array_equal(
+        a.model.conv1.weight.detach().numpy(), b.model.conv1.weight.detach().numpy()
+    )
 
 
 def test_the_fold_is_redone_after_a_training_step():
@@ -175,5 +177,7 @@ def test_the_fold_is_redone_after_a_training_step():
     assert run.shown_model()[0] is folded  # same weights: the same fold
     run.advance(1, budget_s=60)
     refolded, report = run.shown_model()
-    assert not np.allclose(refolded.conv1.weight.numpy(), folded.conv1.weight.numpy())
+    assert not np.allclose(
+        refolded.conv1.weight.detach().numpy(), folded.conv1.weight.detach().numpy()
+    )
     assert report["max_abs_difference"] < 1e-4

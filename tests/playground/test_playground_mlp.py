@@ -74,8 +74,8 @@ def test_initialisation_schemes(init, check):
     from hubel.playground.mlp import init_linear
 
     init_linear(layer, init, 0.5, "tanh")
-    assert check(layer.weight.numpy(), 400, 300)
-    assert np.all(layer.bias.numpy() == 0)
+    assert check(layer.weight.detach().numpy(), 400, 300)
+    assert np.all(layer.bias.detach().numpy() == 0)
 
 
 def _torch_copy(session: MLPSession) -> torch.nn.Sequential:
@@ -84,8 +84,8 @@ def _torch_copy(session: MLPSession) -> torch.nn.Sequential:
     for module in session.model:
         if isinstance(module, nn.Linear):
             layer = torch.nn.Linear(module.in_features, module.out_features).double()
-            layer.weight.data = torch.tensor(module.weight.numpy(), dtype=torch.float64)
-            layer.bias.data = torch.tensor(module.bias.numpy(), dtype=torch.float64)
+            layer.weight.data = torch.tensor(module.weight.detach().numpy(), dtype=torch.float64)
+            layer.bias.data = torch.tensor(module.bias.detach().numpy(), dtype=torch.float64)
         elif isinstance(module, nn.BatchNorm1d):
             layer = torch.nn.BatchNorm1d(module.num_features).double()
         else:

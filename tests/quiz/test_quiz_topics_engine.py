@@ -122,7 +122,7 @@ def _draw_hubel(scheme: str, shape: tuple[int, ...], scale: float):
         plain = generator.normal(0.0, scale, size=shape)
     else:
         plain = generator.uniform(-scale, scale, size=shape)
-    return weight.numpy(), plain
+    return weight.detach().numpy(), plain
 
 
 def test_init_scales_reproduce_torch_and_hubel_initialisers_draw_for_draw():
@@ -131,7 +131,9 @@ def test_init_scales_reproduce_torch_and_hubel_initialisers_draw_for_draw():
         small = _same_fans(shape)
         # the same random draws scaled by the quiz's answer give the initialiser's weights
         weight, plain = _draw_torch(scheme, small, question.answer)
-        np.testing.assert_allclose(weight.numpy(), plain.numpy(), rtol=1e-12, atol=0)
+        np.testing.assert_allclose(
+            weight.detach().numpy(), plain.detach().numpy(), rtol=1e-12, atol=0
+        )
         weight, plain = _draw_hubel(scheme, small, question.answer)
         np.testing.assert_allclose(weight, plain, rtol=1e-12, atol=0)
         # and hubel computes the real layer's fans as PyTorch does (zeros cost no time)
@@ -154,10 +156,10 @@ def test_dropout_values_match_torch_dropout_in_train_and_eval_mode():
 
 def test_dropout_questions_leave_the_global_random_state_alone():
     hb.manual_seed(3)
-    expected = hb.randn(4).numpy()
+    expected = hb.randn(4).detach().numpy()
     hb.manual_seed(3)
     questions("dropout")
-    np.testing.assert_array_equal(hb.randn(4).numpy(), expected)
+    np.testing.assert_array_equal(hb.randn(4).detach().numpy(), expected)
 
 
 def test_concept_choices_are_shuffled_and_the_letter_points_at_the_right_answer():

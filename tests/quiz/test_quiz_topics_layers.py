@@ -238,7 +238,9 @@ def _measured_receptive_field(layers: tuple) -> int:
         )
         hb.nn.init.ones_(conv.weight)  # positive weights: no gradient cancels out
         modules.append(conv)
-    image = hb.tensor(hb.ones((1, 1, 1, 600), dtype=hb.float64).numpy(), requires_grad=True)
+    image = hb.tensor(
+        hb.ones((1, 1, 1, 600), dtype=hb.float64).detach().numpy(), requires_grad=True
+    )
     output = hb.nn.Sequential(*modules)(image)
     output[0, 0, 0, 0].backward()
     reached = (image.grad.numpy()[0, 0, 0] != 0).nonzero()[0]

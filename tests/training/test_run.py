@@ -48,9 +48,9 @@ def test_augmented_mlp_batches_keep_image_shape_until_the_model_flattens():
     reference, _ = next(iter(plain.trainer.train_loader))
     assert images.shape == (64, 1, 8, 8) and str(images.dtype) == "float32"
     assert run.model(images).shape == (64, 10)
-    shifted = images.numpy()
+    shifted = images.detach().numpy()
     assert shifted.min() == 0.0 and shifted.max() <= 1.0
-    assert not np.array_equal(shifted, reference.numpy())  # the crops moved the digits
+    assert not np.array_equal(shifted, reference.detach().numpy())  # the crops moved the digits
     assert sorted(np.unique(shifted * 16).tolist()) == list(range(17))  # still x / 16 of uint8
 
 

@@ -41,7 +41,7 @@ def make_setup(run_dir=None, epochs=4, loss_fn=F.cross_entropy, **options):
 
 
 def weights(trainer):
-    return {k: v.numpy().copy() for k, v in trainer.model.state_dict().items()}
+    return {k: v.detach().numpy().copy() for k, v in trainer.model.state_dict().items()}
 
 
 def test_four_epochs_equal_two_then_resume_then_two(tmp_path):
