@@ -7,7 +7,6 @@ and the steps a student would write, e.g. ``params = (7·7·3 + 1)·64 = 9,472``
 
 from hubel.analysis.answer import Answer
 from hubel.analysis.fold import FoldResult, fold_batchnorm
-from hubel.analysis.fold_io import fold_saved, load_folded
 from hubel.analysis.formulas import (
     BatchNormCounts,
     ReceptiveField,

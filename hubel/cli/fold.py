@@ -5,7 +5,7 @@
 
 Prints, per folded pair, channel 0's worked numbers (s = γ/√(σ²+ε), W' = W·s,
 b' = (b − μ)·s + β) and every BatchNorm left in place with the reason. Everything is done by
-:func:`hubel.analysis.fold_io.fold_saved`; this file parses, calls, prints.
+:func:`hubel.training.fold_io.fold_saved`; this file parses, calls, prints.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import argparse
 
 
 def run_fold(args: argparse.Namespace) -> int:
-    from ..analysis.fold_io import fold_saved
     from ..outputs import check_output_file
+    from ..training.fold_io import fold_saved
 
     check_output_file(args.out, "--out", (".npz",))  # a bad name fails before the work
     result = fold_saved(args.source, args.out, model=args.model)
     print(result.report())
-    print(f"\nfolded weights: {args.out} (load with hubel.analysis.load_folded)")
+    print(f"\nfolded weights: {args.out} (load with hubel.training.load_folded)")
     return 0
 
 
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Rebuild the model (from a run folder's config.toml, or the zoo model "
         "--model NAME), load its weights, switch to eval mode, fold every BatchNorm that directly "
         "follows a Conv2d or Linear into it, print the worked report and save the folded state "
-        "dict with a note of the architecture (read it back with hubel.analysis.load_folded).",
+        "dict with a note of the architecture (read it back with hubel.training.load_folded).",
     )
     parser.add_argument(
         "source",

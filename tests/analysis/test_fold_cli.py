@@ -8,9 +8,9 @@ import pytest
 from fold_helpers import batchnorm_count, randomize_batchnorms, relative_error
 
 import hubel as hb
-from hubel.analysis import fold_saved, load_folded
 from hubel.cli.main import main
 from hubel.models import get_model
+from hubel.training import fold_saved, load_folded
 from hubel.training.config import TrainConfig, to_toml
 from hubel.training.run import Run
 
@@ -90,3 +90,14 @@ def test_load_folded_rejects_a_plain_weights_file(tmp_path):
     hb.save(get_model("cnn").state_dict(), tmp_path / "w.npz")
     with pytest.raises(ValueError, match="not a folded weights file"):
         load_folded(tmp_path / "w.npz")
+
+
+def test_analysis_imports_nothing_from_training():
+    # The layers go up: training (run folders) may use analysis (folding), not the reverse.
+    import pathlib
+
+    import hubel.analysis
+
+    for path in pathlib.Path(hubel.analysis.__file__).parent.glob("*.py"):
+        text = path.read_text()
+        assert "from ..training" not in text and "hubel.training" not in text, path.name

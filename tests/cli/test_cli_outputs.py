@@ -44,7 +44,7 @@ def no_work(monkeypatch):
 
     monkeypatch.setattr(summary_cli, "_summarize", refuse)
     monkeypatch.setattr("hubel.lab.run_experiment", refuse)
-    monkeypatch.setattr("hubel.analysis.fold_io.fold_saved", refuse)
+    monkeypatch.setattr("hubel.training.fold_io.fold_saved", refuse)
 
 
 @pytest.mark.parametrize(

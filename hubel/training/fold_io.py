@@ -1,5 +1,8 @@
 """BN folding on saved weights: a run folder or a weights file in, a folded weights file out.
 
+It lives in ``training`` because it reads run folders (``config.toml``, the run's model); the
+folding itself is ``hubel.analysis.fold_batchnorm``, which knows nothing of runs.
+
 The folded file (``hb.save`` format) holds two entries:
 
 * ``"state_dict"``: the folded model's parameters and buffers (each absorbed BatchNorm's keys
@@ -18,18 +21,19 @@ import os
 import tempfile
 from pathlib import Path
 
+from ..analysis.fold import fold_batchnorm
+from ..analysis.fold_report import FoldResult
+from ..models import get_model
 from ..nn import Module
 from ..serialization import load, save
-from ..tensor import Tensor
-from .fold import fold_batchnorm
-from .fold_report import FoldResult
+from ..tensor import Tensor, zeros
+from .config import from_toml
+from .run import dataset_info, model_from_config
 
 RUN_WEIGHTS, RUN_CONFIG = "weights.npz", "config.toml"
 
 
 def _config_from_text(text: str):
-    from ..training.config import from_toml
-
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / RUN_CONFIG
         path.write_text(text)
@@ -40,14 +44,9 @@ def _build(architecture: dict) -> tuple[Module, Tensor | None]:
     """A fresh model of ``architecture`` in eval mode, and an example batch for the trace
     (zeros of the run's image shape; None for a zoo model: the registry's input size is used)."""
     if "config" in architecture:
-        from ..tensor import zeros
-        from ..training.run import dataset_info, model_from_config
-
         config = _config_from_text(architecture["config"])
         image_shape, _ = dataset_info(config.dataset)
         return model_from_config(config).eval(), zeros(2, *image_shape)
-    from ..models import get_model
-
     return get_model(architecture["model"]).eval(), None
 
 
