@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench figures notebook clean
+.PHONY: run test test-reference lint bench figures notebook clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The op, module and optimizer parity tests once more on the reference code alone (hb.kernels).
+test-reference: $(STAMP)
+	HUBEL_KERNELS=reference $(BIN)/python -m pytest -q tests/functional tests/nn tests/optim \
+		tests/kernels tests/test_torch_semantics.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check hubel tests benchmarks
