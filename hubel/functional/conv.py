@@ -21,6 +21,7 @@ from __future__ import annotations
 from .. import kernels
 from ..autograd import Function
 from ..backend import get_array_module
+from ..errors import DtypeError, ShapeError
 from ..geometry import Window, pair, positive_int, same_padding
 from ..tensor import Tensor
 
@@ -173,19 +174,26 @@ def conv2d(
     groups = positive_int(owner, "groups", groups)
     if out_c % groups:
         raise ValueError(f"{owner}: groups={groups} must divide out_channels={out_c}")
+    # Shapes and dtypes that do not fit raise RuntimeError as in torch (also ValueError and
+    # TypeError, hubel's earlier classes: see errors.py).
     if input.ndim != 4 or input.shape[1] != c_group * groups:
-        raise ValueError(
+        raise ShapeError(
             f"{owner}: expected input of shape (N, {c_group * groups}, H, W) for weight "
             f"{weight.shape} and groups={groups}, got {input.shape}"
             + (" (add a batch axis: x.unsqueeze(0))" if input.ndim == 3 else "")
         )
     if input.dtype != weight.dtype:
-        raise TypeError(
+        raise DtypeError(
             f"{owner}: input dtype {input.dtype} does not match weight dtype {weight.dtype}; "
             f"convert one (e.g. x.float() or model.double())"
         )
     if bias is not None and bias.shape != (out_c,):
-        raise ValueError(f"{owner}: expected bias of shape ({out_c},), got {bias.shape}")
+        raise ShapeError(f"{owner}: expected bias of shape ({out_c},), got {bias.shape}")
+    if bias is not None and bias.dtype != input.dtype:
+        raise DtypeError(
+            f"{owner}: bias dtype {bias.dtype} does not match input dtype {input.dtype}; "
+            f"convert one (e.g. bias.float())"
+        )
     window = conv_window(weight.shape[2:], stride, padding, dilation, owner)
     window.output_shape(input.shape[2], input.shape[3], owner)
     inputs = (input, weight) if bias is None else (input, weight, bias)
