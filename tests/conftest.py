@@ -25,7 +25,7 @@ def pytest_configure(config):
 
 
 def pytest_report_header(config):
-    return f"hubel kernels: {hb.kernels.active()}"
+    return f"hubel kernels: {hb.kernels.active()}, compiled (numba): {hb.kernels.jit_active()}"
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,9 @@ the reference code runs. Which path is in force is one switch::
     hb.kernels.active()              # "fast" (the default) or "reference"
 
 or the environment variable ``HUBEL_KERNELS=reference|fast``, read when hubel is imported.
+
+Some fast kernels are compiled loops (numba, the optional ``fast`` extra, ``jit.py``); without
+numba, or with ``HUBEL_JIT=0`` / ``hb.kernels.use_jit(False)``, their NumPy versions run.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import os
 
 from . import conv_planes, norm, optim, pool, relu
+from .jit import jit_active, use_jit
 from .parallel import get_num_threads, set_num_threads
 
 MODES = ("fast", "reference")
@@ -97,4 +101,14 @@ def forward(ctx, op: str, *args):
     return out
 
 
-__all__ = ["MODES", "active", "forward", "get_num_threads", "lookup", "set_num_threads", "use"]
+__all__ = [
+    "MODES",
+    "active",
+    "forward",
+    "get_num_threads",
+    "jit_active",
+    "lookup",
+    "set_num_threads",
+    "use",
+    "use_jit",
+]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ..backend import get_array_module
 from ..geometry import Window, channels_last, to_nchw
-from . import blas, parallel
+from . import blas, conv_direct, parallel
 from .window import (
     CHUNK_BYTES,
     cells,
@@ -47,6 +47,9 @@ def forward(ctx, x, weight, bias, window: Window, groups: int):
     padded = pad_image(x.transpose(0, 2, 3, 1), window.padding)
     ctx.window, ctx.groups, ctx.out_hw, ctx.x_shape = window, groups, out_hw, x.shape
     ctx.weight_shape = weight.shape
+    ctx.direct = conv_direct.accepts(x, weight, window, groups)
+    if ctx.direct:  # compiled direct convolution (numba, the ``fast`` extra)
+        return to_nchw(conv_direct.forward(ctx, padded, weight, bias, window, out_hw))
     if groups > 1 and weight.shape[1] == 1:
         out = _depthwise_forward(ctx, padded, weight, window, out_hw)
         if bias is not None:
@@ -61,14 +64,18 @@ def backward(ctx, grad):
     need_x, need_w = ctx.needs_input_grad[:2]
     need_b = len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]
     grad = channels_last(grad)  # (N, H_out, W_out, C_out)
-    if ctx.groups > 1 and ctx.weight_shape[1] == 1:
-        grad_padded, grad_w = _depthwise_backward(ctx, grad, need_x, need_w)
-    else:
-        grad_padded, grad_w = _im2col_backward(ctx, grad, need_x, need_w)
     grad_x = None
-    if need_x:
-        n, c, h, w = ctx.x_shape
-        grad_x = to_nchw(unpad_image(grad_padded, ctx.window.padding, (n, h, w, c)))
+    if ctx.direct:
+        grad_x, grad_w = conv_direct.backward(ctx, grad, need_x, need_w)
+        grad_x = None if grad_x is None else to_nchw(grad_x)
+    else:
+        if ctx.groups > 1 and ctx.weight_shape[1] == 1:
+            grad_padded, grad_w = _depthwise_backward(ctx, grad, need_x, need_w)
+        else:
+            grad_padded, grad_w = _im2col_backward(ctx, grad, need_x, need_w)
+        if need_x:
+            n, c, h, w = ctx.x_shape
+            grad_x = to_nchw(unpad_image(grad_padded, ctx.window.padding, (n, h, w, c)))
     grad_b = None
     if need_b:
         xp = get_array_module(grad)

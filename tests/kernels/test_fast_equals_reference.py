@@ -60,15 +60,18 @@ def normal(*shapes, seed=0):
 
 
 # -------------------------------------------------------------------------------- conv2d
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(conv_configs())
-def test_conv2d_kernel_equals_reference_on_generated_configs(config):
+@given(config=conv_configs())
+def test_conv2d_kernel_equals_reference_on_generated_configs(compiled, config):
     """Dense, grouped and depthwise (with channel multipliers), every stride, padding and
-    dilation the generator draws, in float64 and float32."""
+    dilation the generator draws, in float64 and float32; with the compiled kernels (float32
+    dense convolutions then run ``conv_direct.py``) and without (``conv.py``'s NumPy code)."""
     x_shape, w_shape, bias, options = config
     shapes = [x_shape, w_shape] + ([(w_shape[0],)] if bias else [])
-    for dtype in (np.float64, np.float32):
-        both_ways("conv2d", lambda *t: F.conv2d(*t, **options), normal(*shapes), dtype)
+    with kernels.use_jit(compiled):
+        for dtype in (np.float64, np.float32):
+            both_ways("conv2d", lambda *t: F.conv2d(*t, **options), normal(*shapes), dtype)
 
 
 @pytest.mark.parametrize("budget", [2_000, 60_000])

@@ -1,0 +1,233 @@
+"""conv2d's direct-convolution loops, compiled by numba (the ``fast`` extra): the machine code
+behind ``conv_direct.py``, which prepares the arrays and calls these. Imported only through
+``jit.py``, never by ``import hubel``.
+
+Both loops are the textbook sums, written so that the compiler keeps the partial sums in vector
+registers (the "register blocking" of every fast convolution library):
+
+- ``forward``: out[m, o] = Σ_{i,j,c} x_pad[pixel m's tap (i, j), c] · W[i, j, c, o], eight output
+  pixels at a time, sixteen output channels at a time: 8 x 16 partial sums live in registers
+  while the loop over (i, j, c) broadcasts one input value per pixel and loads one row of 16
+  filter values, 8 fused multiply-adds of 16 lanes per 9 loads. No im2col: the input is read
+  where it lies.
+- ``weight_grad``: dL/dW[i, j, c, o] = Σ_m x_pad[pixel m's tap (i, j), c] · G[m, o], eight
+  input channels by sixteen output channels held in registers over a run of output rows; each
+  thread sums its own rows into its own copy (``partial[t]``), added up by the caller.
+
+Arrays are flat float32 (C-contiguous channels-last data, ``conv_direct.py``), C_out a multiple
+of 16. Indices are cast to unsigned (``_U``): a signed index makes numba test for negative
+values and wrap them, which turns the contiguous filter loads into gathers (3x slower).
+``cache=True`` keeps the machine code under ``__pycache__`` (or numba's user cache) so that the
+compile (about 3 s) happens once per machine, not once per process.
+"""
+
+from __future__ import annotations
+
+import llvmlite.ir as ir
+import numba
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+_U = numba.uint64
+
+
+@intrinsic
+def _vector(typingctx):
+    """16 float32 on the stack (the partial sums of one pixel): the compiler turns them into
+    vector registers, which it would not do for an array on the heap."""
+    sig = types.CPointer(types.float32)()
+
+    def codegen(context, builder, signature, args):
+        ty = context.get_value_type(types.float32)
+        ptr = cgutils.alloca_once(builder, ir.ArrayType(ty, 16))
+        return builder.bitcast(ptr, ty.as_pointer())
+
+    return sig, codegen
+
+
+@njit(inline="always", cache=True)
+def _base(m, ho, wo, hp, wp, c_in, sh, sw):
+    """Offset in x_pad of the first tap of output pixel m = (n·H_out + y)·W_out + x."""
+    n = m // (ho * wo)
+    r = m - n * (ho * wo)
+    y = r // wo
+    x = r - y * wo
+    return ((n * hp + y * sh) * wp + x * sw) * c_in
+
+
+@njit(parallel=True, fastmath=True, cache=True, boundscheck=False)
+def forward(x, w, out, n_img, hp, wp, c_in, ho, wo, c_out, kh, kw, sh, sw, dh, dw):
+    """out (N·H_out·W_out·C_out) = the convolution of x (N·H_pad·W_pad·C_in) with w
+    (F_h·F_w·C_in·C_out) at strides (sh, sw) and dilations (dh, dw). Blocks of 8 pixels run
+    in parallel; the last block repeats its last pixel and stores only the real ones."""
+    pixels = n_img * ho * wo
+    last = pixels - 1
+    for block in prange((pixels + 7) // 8):
+        a0 = numba.carray(_vector(), 16)
+        a1 = numba.carray(_vector(), 16)
+        a2 = numba.carray(_vector(), 16)
+        a3 = numba.carray(_vector(), 16)
+        a4 = numba.carray(_vector(), 16)
+        a5 = numba.carray(_vector(), 16)
+        a6 = numba.carray(_vector(), 16)
+        a7 = numba.carray(_vector(), 16)
+        m0 = block * 8
+        b0 = _base(min(m0, last), ho, wo, hp, wp, c_in, sh, sw)
+        b1 = _base(min(m0 + 1, last), ho, wo, hp, wp, c_in, sh, sw)
+        b2 = _base(min(m0 + 2, last), ho, wo, hp, wp, c_in, sh, sw)
+        b3 = _base(min(m0 + 3, last), ho, wo, hp, wp, c_in, sh, sw)
+        b4 = _base(min(m0 + 4, last), ho, wo, hp, wp, c_in, sh, sw)
+        b5 = _base(min(m0 + 5, last), ho, wo, hp, wp, c_in, sh, sw)
+        b6 = _base(min(m0 + 6, last), ho, wo, hp, wp, c_in, sh, sw)
+        b7 = _base(min(m0 + 7, last), ho, wo, hp, wp, c_in, sh, sw)
+        for ob in range(0, c_out, 16):
+            for o in range(16):
+                a0[o] = 0.0
+                a1[o] = 0.0
+                a2[o] = 0.0
+                a3[o] = 0.0
+                a4[o] = 0.0
+                a5[o] = 0.0
+                a6[o] = 0.0
+                a7[o] = 0.0
+            for i in range(kh):
+                for j in range(kw):
+                    tap = (i * dh * wp + j * dw) * c_in
+                    wrow = (i * kw + j) * c_in * c_out + ob
+                    for c in range(0, c_in, 1):
+                        wb = wrow + c * c_out
+                        t = tap + c
+                        v0 = x[_U(b0 + t)]
+                        v1 = x[_U(b1 + t)]
+                        v2 = x[_U(b2 + t)]
+                        v3 = x[_U(b3 + t)]
+                        v4 = x[_U(b4 + t)]
+                        v5 = x[_U(b5 + t)]
+                        v6 = x[_U(b6 + t)]
+                        v7 = x[_U(b7 + t)]
+                        for o in range(16):
+                            wv = w[_U(wb + o)]
+                            a0[o] += v0 * wv
+                            a1[o] += v1 * wv
+                            a2[o] += v2 * wv
+                            a3[o] += v3 * wv
+                            a4[o] += v4 * wv
+                            a5[o] += v5 * wv
+                            a6[o] += v6 * wv
+                            a7[o] += v7 * wv
+            dst = m0 * c_out + ob
+            if m0 + 8 <= pixels:
+                for o in range(16):
+                    out[_U(dst + o)] = a0[o]
+                    out[_U(dst + c_out + o)] = a1[o]
+                    out[_U(dst + 2 * c_out + o)] = a2[o]
+                    out[_U(dst + 3 * c_out + o)] = a3[o]
+                    out[_U(dst + 4 * c_out + o)] = a4[o]
+                    out[_U(dst + 5 * c_out + o)] = a5[o]
+                    out[_U(dst + 6 * c_out + o)] = a6[o]
+                    out[_U(dst + 7 * c_out + o)] = a7[o]
+            else:
+                rest = pixels - m0
+                for o in range(16):
+                    out[_U(dst + o)] = a0[o]
+                    if rest > 1:
+                        out[_U(dst + c_out + o)] = a1[o]
+                    if rest > 2:
+                        out[_U(dst + 2 * c_out + o)] = a2[o]
+                    if rest > 3:
+                        out[_U(dst + 3 * c_out + o)] = a3[o]
+                    if rest > 4:
+                        out[_U(dst + 4 * c_out + o)] = a4[o]
+                    if rest > 5:
+                        out[_U(dst + 5 * c_out + o)] = a5[o]
+                    if rest > 6:
+                        out[_U(dst + 6 * c_out + o)] = a6[o]
+
+
+@njit(parallel=True, fastmath=True, cache=True, boundscheck=False)
+def weight_grad(x, g, partial, n_img, hp, wp, c_in, ho, wo, c_out, kh, kw, sh, sw, dh, dw):
+    """partial[t] (F_h·F_w·C_in·C_out, zeros on entry) += thread t's share of dL/dW = Σ_m
+    x_pad[tap of m] G[m] over output rows; channels past the last multiple of 8 one at a time."""
+    threads = partial.shape[0]
+    rows = n_img * ho
+    full = c_in - c_in % 8
+    for t in prange(threads):
+        part = partial[t]
+        a0 = numba.carray(_vector(), 16)
+        a1 = numba.carray(_vector(), 16)
+        a2 = numba.carray(_vector(), 16)
+        a3 = numba.carray(_vector(), 16)
+        a4 = numba.carray(_vector(), 16)
+        a5 = numba.carray(_vector(), 16)
+        a6 = numba.carray(_vector(), 16)
+        a7 = numba.carray(_vector(), 16)
+        r = t * rows // threads
+        r1 = (t + 1) * rows // threads
+        while r < r1:
+            n = r // ho
+            y0 = r - n * ho
+            y1 = min(ho, y0 + r1 - r)
+            for i in range(kh):
+                for j in range(kw):
+                    for cb in range(0, full, 8):
+                        for ob in range(0, c_out, 16):
+                            dst = ((i * kw + j) * c_in + cb) * c_out + ob
+                            for o in range(16):
+                                a0[o] = part[_U(dst + o)]
+                                a1[o] = part[_U(dst + c_out + o)]
+                                a2[o] = part[_U(dst + 2 * c_out + o)]
+                                a3[o] = part[_U(dst + 3 * c_out + o)]
+                                a4[o] = part[_U(dst + 4 * c_out + o)]
+                                a5[o] = part[_U(dst + 5 * c_out + o)]
+                                a6[o] = part[_U(dst + 6 * c_out + o)]
+                                a7[o] = part[_U(dst + 7 * c_out + o)]
+                            for y in range(y0, y1):
+                                xrow = ((n * hp + y * sh + i * dh) * wp + j * dw) * c_in + cb
+                                grow = ((n * ho + y) * wo) * c_out + ob
+                                for xx in range(0, wo, 1):
+                                    xb = xrow + xx * sw * c_in
+                                    gb = grow + xx * c_out
+                                    v0 = x[_U(xb)]
+                                    v1 = x[_U(xb + 1)]
+                                    v2 = x[_U(xb + 2)]
+                                    v3 = x[_U(xb + 3)]
+                                    v4 = x[_U(xb + 4)]
+                                    v5 = x[_U(xb + 5)]
+                                    v6 = x[_U(xb + 6)]
+                                    v7 = x[_U(xb + 7)]
+                                    for o in range(16):
+                                        gv = g[_U(gb + o)]
+                                        a0[o] += v0 * gv
+                                        a1[o] += v1 * gv
+                                        a2[o] += v2 * gv
+                                        a3[o] += v3 * gv
+                                        a4[o] += v4 * gv
+                                        a5[o] += v5 * gv
+                                        a6[o] += v6 * gv
+                                        a7[o] += v7 * gv
+                            for o in range(16):
+                                part[_U(dst + o)] = a0[o]
+                                part[_U(dst + c_out + o)] = a1[o]
+                                part[_U(dst + 2 * c_out + o)] = a2[o]
+                                part[_U(dst + 3 * c_out + o)] = a3[o]
+                                part[_U(dst + 4 * c_out + o)] = a4[o]
+                                part[_U(dst + 5 * c_out + o)] = a5[o]
+                                part[_U(dst + 6 * c_out + o)] = a6[o]
+                                part[_U(dst + 7 * c_out + o)] = a7[o]
+                    for c in range(full, c_in):
+                        for ob in range(0, c_out, 16):
+                            dst = ((i * kw + j) * c_in + c) * c_out + ob
+                            for o in range(16):
+                                a0[o] = part[_U(dst + o)]
+                            for y in range(y0, y1):
+                                xrow = ((n * hp + y * sh + i * dh) * wp + j * dw) * c_in + c
+                                grow = ((n * ho + y) * wo) * c_out + ob
+                                for xx in range(0, wo, 1):
+                                    v0 = x[_U(xrow + xx * sw * c_in)]
+                                    gb = grow + xx * c_out
+                                    for o in range(16):
+                                        a0[o] += v0 * g[_U(gb + o)]
+                            for o in range(16):
+                                part[_U(dst + o)] = a0[o]
+            r += y1 - y0

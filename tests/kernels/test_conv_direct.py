@@ -1,0 +1,155 @@
+"""The compiled direct convolution (``kernels/conv_direct.py`` + ``conv_jit.py``, numba) equals
+the reference: forward, dL/dx, dL/dW and dL/db over every dense configuration it accepts, and
+the switches that turn it off really do."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from window_configs import conv_configs
+
+import hubel as hb
+import hubel.functional as F
+from hubel import kernels
+from hubel.kernels import conv_direct, jit
+
+pytest.importorskip("numba")
+
+TOLERANCE = dict(rtol=2e-5, atol=2e-5)  # float32, summed in another order than the reference
+
+
+def run(arrays, options, mode, use_jit=True, seed=0):
+    """Output and every gradient of conv2d under ``mode``; and whether the direct kernel ran."""
+    with kernels.use(mode), kernels.use_jit(use_jit):
+        inputs = [hb.tensor(a.astype(np.float32), requires_grad=True) for a in arrays]
+        out = F.conv2d(*inputs, **options)
+        direct = getattr(out._ctx, "direct", False)
+        upstream = np.random.default_rng(seed).standard_normal(out.shape).astype(np.float32)
+        out.backward(hb.tensor(upstream))
+        return [out.detach().numpy()] + [t.grad.numpy() for t in inputs], direct
+
+
+def assert_direct_equals_reference(shapes, options, seed=0):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    reference, _ = run(arrays, options, "reference")
+    fast, direct = run(arrays, options, "fast")
+    assert direct, "the direct kernel did not run"
+    for ref, got in zip(reference, fast):
+        assert got.dtype == ref.dtype == np.float32 and got.shape == ref.shape
+        np.testing.assert_allclose(got, ref, **TOLERANCE)
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(conv_configs())
+def test_direct_conv_equals_reference_on_generated_dense_configs(config):
+    """Kernels 2-7 and non-square, strides 1-3, padding 0-3, dilation 1-3, batch 1-3, 1-4
+    channels in and out (all far from a multiple of 16: the zero-filter padding)."""
+    x_shape, w_shape, bias, options = config
+    if options["groups"] != 1 or w_shape[2:] == (1, 1):
+        return  # grouped and 1x1 convolutions are not this kernel's (tested in conv.py's file)
+    shapes = [x_shape, w_shape] + ([(w_shape[0],)] if bias else [])
+    assert_direct_equals_reference(shapes, options)
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, options",
+    [
+        ((4, 16, 12, 12), (16, 16, 3, 3), dict(padding=1)),  # ResNet-20's first stage
+        ((3, 16, 12, 12), (32, 16, 3, 3), dict(stride=2, padding=1)),  # its downsampling
+        ((2, 64, 5, 5), (64, 64, 3, 3), dict(padding=1)),  # 8 pixel blocks cross images
+        ((1, 3, 23, 23), (64, 3, 7, 7), dict(stride=2, padding=3)),  # ResNet-18's stem
+        ((2, 12, 9, 10), (24, 12, 3, 3), dict(padding="same", dilation=2)),
+        ((2, 20, 8, 7), (40, 20, 1, 5), dict(padding=(0, 2))),  # non-square, C % 8 != 0
+        ((2, 8, 6, 6), (16, 8, 2, 2), dict(padding="same")),  # even kernel: uneven padding
+        ((1, 16, 4, 4), (16, 16, 3, 3), dict(padding=3)),  # padding wider than the span
+        ((2, 9, 7, 7), (17, 9, 3, 3), dict(stride=3)),  # C_out one past a multiple of 16
+    ],
+)
+def test_direct_conv_equals_reference_on_network_shapes(x_shape, w_shape, options):
+    assert_direct_equals_reference([x_shape, w_shape, (w_shape[0],)], options)
+
+
+def test_direct_conv_takes_only_what_it_accepts():
+    """float64, 1x1 and grouped convolutions stay on the NumPy kernel (conv.py)."""
+    x32 = np.zeros((1, 4, 5, 5), np.float32)
+    window = F.conv.conv_window(3, 1, 1, 1, "conv2d")
+    assert conv_direct.accepts(x32, np.zeros((4, 4, 3, 3), np.float32), window, 1)
+    assert not conv_direct.accepts(x32.astype(np.float64), np.zeros((4, 4, 3, 3)), window, 1)
+    assert not conv_direct.accepts(x32, np.zeros((4, 2, 3, 3), np.float32), window, 2)
+    one = F.conv.conv_window(1, 1, 0, 1, "conv2d")
+    assert not conv_direct.accepts(x32, np.zeros((4, 4, 1, 1), np.float32), one, 1)
+
+
+def test_use_jit_false_runs_the_numpy_kernel_with_the_same_numbers():
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal((2, 16, 9, 9)), rng.standard_normal((16, 16, 3, 3))]
+    compiled, direct = run(arrays, dict(padding=1), "fast")
+    numpy_kernel, direct_off = run(arrays, dict(padding=1), "fast", use_jit=False)
+    assert direct and not direct_off
+    assert kernels.jit_active()
+    with kernels.use_jit(False):
+        assert not kernels.jit_active()
+    for a, b in zip(compiled, numpy_kernel):
+        np.testing.assert_allclose(a, b, **TOLERANCE)
+
+
+def test_use_jit_refuses_a_non_bool():
+    with pytest.raises(TypeError, match="use_jit: enabled must be True or False, got 'no'"):
+        kernels.use_jit("no")
+
+
+def test_one_thread_and_two_give_the_same_weight_gradient():
+    """dL/dW is summed per thread, then added: the split must not change the sum."""
+    rng = np.random.default_rng(2)
+    arrays = [rng.standard_normal((3, 16, 10, 10)), rng.standard_normal((16, 16, 3, 3))]
+    threads = hb.get_num_threads()
+    try:
+        hb.set_num_threads(1)
+        one, _ = run(arrays, dict(padding=1), "fast")
+        hb.set_num_threads(2)
+        two, _ = run(arrays, dict(padding=1), "fast")
+    finally:
+        hb.set_num_threads(threads)
+    for a, b in zip(one, two):
+        np.testing.assert_allclose(a, b, **TOLERANCE)
+
+
+def test_a_forked_child_runs_the_numpy_kernels():
+    """An OpenMP pool does not survive fork: a child of a process whose compiled kernels ran
+    must not enter them (it would hang), and gets the NumPy kernel's numbers."""
+    run([np.ones((1, 8, 5, 5)), np.ones((8, 8, 3, 3))], dict(padding=1), "fast")
+    assert jit.jit_active()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: report, never return into pytest
+        try:
+            _, direct = run([np.ones((1, 8, 5, 5)), np.ones((8, 8, 3, 3))], {}, "fast")
+            os.write(write, f"{jit.jit_active()} {direct}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    report = os.read(read, 100).decode()
+    os.waitpid(pid, 0)
+    assert report == "False False"
+
+
+def test_hubel_jit_0_keeps_numba_out_of_the_process():
+    code = (
+        "import sys, numpy as np, hubel as hb\n"
+        "x = hb.tensor(np.ones((1, 8, 6, 6), np.float32))\n"
+        "hb.nn.functional.conv2d(x, hb.tensor(np.ones((8, 8, 3, 3), np.float32)))\n"
+        "print(hb.kernels.jit_active(), 'numba' in sys.modules)\n"
+    )
+    env = dict(os.environ, HUBEL_JIT="0")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == ["False", "False"], out.stderr
+
+
+def test_import_hubel_does_not_import_numba():
+    code = "import sys, hubel; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
