@@ -44,12 +44,13 @@ def forward(ctx, x, weight, bias, window: Window, groups: int):
     pieces spread over the threads, or for depthwise filters one ``einsum`` per share of the
     images. Returns the NCHW view of the (N, H_out, W_out, C_out) output."""
     out_hw = window.output_shape(x.shape[2], x.shape[3], "conv2d")
-    padded = pad_image(x.transpose(0, 2, 3, 1), window.padding)
     ctx.window, ctx.groups, ctx.out_hw, ctx.x_shape = window, groups, out_hw, x.shape
     ctx.weight_shape = weight.shape
     ctx.direct = conv_direct.accepts(x, weight, window, groups)
     if ctx.direct:  # compiled direct convolution (numba, the ``fast`` extra)
+        padded = conv_direct.pad(x.transpose(0, 2, 3, 1), window.padding)
         return to_nchw(conv_direct.forward(ctx, padded, weight, bias, window, out_hw))
+    padded = pad_image(x.transpose(0, 2, 3, 1), window.padding)
     if groups > 1 and weight.shape[1] == 1:
         out = _depthwise_forward(ctx, padded, weight, window, out_hw)
         if bias is not None:

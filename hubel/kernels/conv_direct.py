@@ -42,7 +42,17 @@ def accepts(x, weight, window: Window, groups: int) -> bool:
         return False
     if x.dtype != np.float32 or weight.dtype != np.float32:
         return False
-    return jit.kernels() is not None
+    return jit.module("conv_jit") is not None
+
+
+def pad(x_nhwc, padding):
+    """``window.pad_image`` in one compiled pass: (N, H, W, C) of any strides → the padded,
+    C-contiguous (N, H + top + bottom, W + left + right, C)."""
+    top, bottom, left, right = padding
+    n, h, w, c = x_nhwc.shape
+    out = np.empty((n, h + top + bottom, w + left + right, c), dtype=x_nhwc.dtype)
+    jit.run(jit.module("conv_jit").place, x_nhwc, out, top, left)
+    return out
 
 
 def _padded_channels(count: int) -> int:
@@ -67,7 +77,7 @@ def _correlate(kernels, source, taps, out_hw, stride, dilation):
 def forward(ctx, padded, weight, bias, window: Window, out_hw):
     """The convolution of ``padded`` (N, H_pad, W_pad, C), C-contiguous float32, with ``weight``
     (C_out, C, F_h, F_w): the (N, H_out, W_out, C_out) output, C-contiguous."""
-    kernels = jit.kernels()
+    kernels = jit.module("conv_jit")
     taps = weight.transpose(2, 3, 1, 0)  # (F_h, F_w, C, C_out)
     out = _correlate(kernels, padded, taps, out_hw, window.stride, window.dilation)
     if bias is not None:
@@ -116,18 +126,22 @@ def _spread(grad, window: Window, in_hw):
     n, ho, wo, out_c = grad.shape
     top, _, left, _ = window.padding
     sizes, places = [], []
-    for size, out_size, pad, kernel, stride, dilation in zip(
+    for size, out_size, pad_before, kernel, stride, dilation in zip(
         in_hw, (ho, wo), (top, left), window.kernel, window.stride, window.dilation
     ):
         length = size + (kernel - 1) * dilation
-        offset = (kernel - 1) * dilation - pad  # where G[0] lands
+        offset = (kernel - 1) * dilation - pad_before  # where G[0] lands
         first = max(0, -(offset // stride))  # the first y with offset + y·S ≥ 0
         last = min(out_size - 1, (length - 1 - offset) // stride)  # the last inside
         cells = slice(offset + first * stride, offset + last * stride + 1, stride)
         sizes.append(length)
-        places.append((slice(first, last + 1), cells))
+        places.append((offset, slice(first, last + 1), cells))
+    if window.stride == (1, 1):  # G itself, padded (or cropped) by the offsets: one pass
+        out = np.empty((n, *sizes, out_c), dtype=grad.dtype)
+        jit.run(jit.module("conv_jit").place, grad, out, places[0][0], places[1][0])
+        return out
     out = np.zeros((n, *sizes, out_c), dtype=grad.dtype)
-    (rows, row_cells), (cols, col_cells) = places
+    (_, rows, row_cells), (_, cols, col_cells) = places
     if rows.stop > rows.start and cols.stop > cols.start:
         out[:, row_cells, col_cells] = grad[:, rows, cols]
     return out

@@ -231,3 +231,28 @@ def weight_grad(x, g, partial, n_img, hp, wp, c_in, ho, wo, c_out, kh, kw, sh, s
                             for o in range(16):
                                 part[_U(dst + o)] = a0[o]
             r += y1 - y0
+
+
+@njit(parallel=True, cache=True, boundscheck=False)
+def place(x, out, top, left):
+    """out[n, y, x] = x[n, y - top, x - left] where that cell exists, else 0: x (N, H, W, C)
+    padded (or, with negative offsets, cropped) into out (N, H', W', C) in one pass."""
+    n, h, w, c = x.shape
+    hp, wp = out.shape[1], out.shape[2]
+    for r in prange(n * hp):
+        i = r // hp
+        y = r - i * hp
+        src = y - top
+        if src < 0 or src >= h:
+            for q in range(wp):
+                for k in range(c):
+                    out[i, y, q, k] = 0
+            continue
+        for q in range(wp):
+            s = q - left
+            if s < 0 or s >= w:
+                for k in range(c):
+                    out[i, y, q, k] = 0
+            else:
+                for k in range(c):
+                    out[i, y, q, k] = x[i, src, s, k]

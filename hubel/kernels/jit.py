@@ -17,40 +17,41 @@ does not survive a fork).
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 
 from . import parallel
 
 _lock = threading.Lock()
-_module = None  # conv_jit once imported; False when numba is missing or failed to load
+_modules = {}  # name → the compiled kernels' module, False when numba is missing or failed
 _wanted = os.environ.get("HUBEL_JIT", "").strip() not in ("0", "false", "no", "off")
 _forked = False
+MODULES = ("conv_jit", "pointwise_jit")
 
 
-def _load():
-    global _module
-    if _module is None:
-        with _lock:
-            if _module is None:
-                try:
-                    from . import conv_jit
-                except ImportError:  # numba not installed: the NumPy kernels run
-                    conv_jit = False
-                _module = conv_jit
-    return _module
-
-
-def kernels():
-    """The compiled kernels' module when they are in force, else None."""
+def module(name: str):
+    """The compiled kernels' module ``name`` (one of ``MODULES``) when they are in force, else
+    None. The first call imports numba and the module (its machine code comes from numba's
+    cache after the first run on a machine)."""
     if not _wanted or _forked:
         return None
-    return _load() or None
+    found = _modules.get(name)
+    if found is None:
+        with _lock:
+            found = _modules.get(name)
+            if found is None:
+                try:
+                    found = importlib.import_module(f"{__package__}.{name}")
+                except ImportError:  # numba not installed: the NumPy kernels run
+                    found = False
+                _modules[name] = found
+    return found or None
 
 
 def jit_active() -> bool:
     """True when the compiled (numba) kernels run where they exist."""
-    return kernels() is not None
+    return module("conv_jit") is not None
 
 
 class use_jit:
@@ -91,7 +92,7 @@ def run(function, *args):
 def _after_fork_in_child():
     global _forked, _lock
     _lock = threading.Lock()
-    if _module:
+    if any(_modules.values()):
         _forked = True
 
 

@@ -11,8 +11,10 @@ with per-channel scale = γ/σ and shift = β - μ·scale, PyTorch's CPU kernel'
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..backend import get_array_module
-from . import parallel
+from . import jit, parallel
 
 
 def _per_channel(x):
@@ -89,6 +91,9 @@ class Train:
     def forward(ctx, x, weight, bias, eps):
         xp = get_array_module(x)
         view, vector = _per_channel(x)
+        ctx.compiled = _compiled(view)
+        if ctx.compiled is not None:
+            return _compiled_forward(ctx, view, x.shape, weight, bias, eps)
         m = view.size // x.shape[1]
         wide, r = widen(view)
         # Each pass runs over shares of the view's first axis on the threads, block by block
@@ -127,6 +132,8 @@ class Train:
         view, mean_v, weight, inv_std = ctx.saved_tensors
         xp = get_array_module(grad)
         grad = _as_view_of(grad, view)
+        if ctx.compiled is not None:
+            return _compiled_backward(ctx, grad, view, mean_v, weight, inv_std)
         vector = mean_v.shape
         m = view.size // view.shape[1]
         wide, r = widen(view)
@@ -159,6 +166,55 @@ class Train:
             parallel.over_batch(input_grad, grad_x, blocked=True)
             grad_x = _like(grad_x.reshape(view.shape), ctx.x_shape)
         return grad_x, sum_g_xhat, sum_g
+
+
+def _compiled(view):
+    """The compiled loops (``pointwise_jit.py``) for a float32 (M, C) view, else None."""
+    if view.ndim != 2 or type(view).__module__ != "numpy" or view.dtype != np.float32:
+        return None
+    if not view.flags.c_contiguous or view.shape[0] == 0:
+        return None
+    return jit.module("pointwise_jit")
+
+
+def _compiled_forward(ctx, view, x_shape, weight, bias, eps):
+    """``Train.forward`` in two compiled passes: the per-channel sums, then the affine."""
+    compiled, (m, c) = ctx.compiled, view.shape
+    partial = np.zeros((jit.threads(), 2, c))
+    jit.run(compiled.channel_sums, view, partial)
+    shifted_sum, shifted_squares = partial.sum(axis=0)
+    offset = shifted_sum / m  # μ - x₀
+    mean = (view[0] + offset).astype(view.dtype)
+    var = np.maximum(shifted_squares / m - offset * offset, 0).astype(view.dtype)
+    inv_std = 1 / np.sqrt(var + eps)
+    scale = (inv_std if weight is None else weight * inv_std).astype(view.dtype)
+    beta = np.zeros(c, view.dtype) if bias is None else bias.astype(view.dtype)
+    y = np.empty(view.shape, dtype=view.dtype)
+    jit.run(compiled.affine, view, mean, scale, beta, y)
+    ctx.batch_mean, ctx.batch_var = mean, var
+    ctx.save_for_backward(view, mean, weight, inv_std)
+    ctx.x_shape = x_shape
+    return _like(y, x_shape)
+
+
+def _compiled_backward(ctx, grad, view, mean, weight, inv_std):
+    """``Train.backward`` in two compiled passes: Σg and Σg(x - μ), then dL/dx."""
+    compiled, (m, c) = ctx.compiled, view.shape
+    grad = np.ascontiguousarray(grad, dtype=view.dtype)
+    partial = np.zeros((jit.threads(), 2, c))
+    jit.run(compiled.grad_sums, grad, view, mean.astype(np.float64), partial)
+    sum_g, sum_g_centred = partial.sum(axis=0)
+    sum_g = sum_g.astype(view.dtype)
+    sum_g_xhat = (sum_g_centred * inv_std).astype(view.dtype)
+    grad_x = None
+    if ctx.needs_input_grad[0]:
+        slope = (-inv_std * sum_g_xhat / m).astype(view.dtype)
+        scale = (inv_std if weight is None else weight * inv_std).astype(view.dtype)
+        grad_x = np.empty(view.shape, dtype=view.dtype)
+        mean_g = (sum_g / m).astype(view.dtype)
+        jit.run(compiled.input_grad, grad, view, mean, slope, mean_g, scale, grad_x)
+        grad_x = _like(grad_x, ctx.x_shape)
+    return grad_x, sum_g_xhat, sum_g
 
 
 class Eval:

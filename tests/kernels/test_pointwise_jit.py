@@ -1,0 +1,130 @@
+"""The compiled batch norm and ReLU passes (``kernels/pointwise_jit.py``) equal the reference:
+forward, every gradient, the running statistics, and the values the reference gives for NaN,
+infinity and -0; and they are the code that ran."""
+
+import numpy as np
+import pytest
+
+import hubel as hb
+import hubel.functional as F
+from hubel import kernels, nn
+from hubel.kernels import jit
+
+pytest.importorskip("numba")
+
+TOLERANCE = dict(rtol=2e-5, atol=2e-5)
+
+
+@pytest.fixture
+def compiled_calls(monkeypatch):
+    """The names of the compiled functions ``jit.run`` ran during the test."""
+    calls, run = [], jit.run
+
+    def spy(function, *args):
+        calls.append(function.__name__)
+        return run(function, *args)
+
+    monkeypatch.setattr(jit, "run", spy)
+    return calls
+
+
+def channels_last_map(shape, seed=0, loc=0.0, scale=1.0):
+    """A float32 (N, C, H, W) tensor whose memory is channels-last, as a conv kernel returns."""
+    n, c, h, w = shape
+    data = np.random.default_rng(seed).normal(loc, scale, (n, h, w, c)).astype(np.float32)
+    return data.transpose(0, 3, 1, 2)
+
+
+def both_ways(fn, arrays, seed=0):
+    results = {}
+    for mode in ("reference", "fast"):
+        with kernels.use(mode):
+            inputs = [hb.tensor(a, requires_grad=True) for a in arrays]
+            out = fn(*inputs)
+            upstream = np.random.default_rng(seed).standard_normal(out.shape).astype(np.float32)
+            out.backward(hb.tensor(upstream.transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2)))
+            results[mode] = [out.detach().numpy()] + [t.grad.numpy() for t in inputs]
+    for reference, fast in zip(results["reference"], results["fast"]):
+        assert fast.dtype == reference.dtype == np.float32 and fast.shape == reference.shape
+        np.testing.assert_allclose(fast, reference, **TOLERANCE)
+
+
+@pytest.mark.parametrize("shape", [(4, 16, 6, 6), (3, 5, 7, 3), (2, 64, 1, 1), (2, 1, 9, 9)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_compiled_batch_norm_equals_reference(compiled_calls, shape, affine):
+    arrays = [channels_last_map(shape)]
+    if affine:
+        rng = np.random.default_rng(1)
+        arrays += [rng.normal(1, 0.5, shape[1]).astype(np.float32)]
+        arrays += [rng.normal(0, 0.5, shape[1]).astype(np.float32)]
+        both_ways(lambda x, w, b: F.batch_norm(x, None, None, w, b, True), arrays)
+    else:
+        both_ways(lambda x: F.batch_norm(x, None, None, None, None, True), arrays)
+    assert {"channel_sums", "affine", "grad_sums", "input_grad"} <= set(compiled_calls)
+
+
+def test_compiled_batch_norm_keeps_the_variance_when_the_mean_is_far_from_zero():
+    """With |μ|/σ = 10⁷, Σx² - (Σx)²/M cancels even in float64 (to about 1% of σ²); the sums of
+    x - x₀ do not: the batch variance matches NumPy's float64 two-pass variance."""
+    x = channels_last_map((8, 16, 5, 5), loc=1e4, scale=1e-3)
+    bn = nn.BatchNorm2d(16, momentum=1.0)  # running_var = the batch's unbiased variance
+    bn(hb.tensor(x))
+    expected = x.astype(np.float64).transpose(1, 0, 2, 3).reshape(16, -1).var(axis=1, ddof=1)
+    np.testing.assert_allclose(bn.running_var.numpy(), expected, rtol=1e-4)
+
+
+def test_compiled_batch_norm_updates_the_running_statistics_as_the_reference():
+    x = channels_last_map((6, 16, 4, 4), seed=3, loc=2.0)
+    stats = {}
+    for mode in ("reference", "fast"):
+        with kernels.use(mode):
+            bn = nn.BatchNorm2d(16, momentum=0.3)
+            for _ in range(3):
+                bn(hb.tensor(x))
+            stats[mode] = (bn.running_mean.numpy(), bn.running_var.numpy())
+    for reference, fast in zip(stats["reference"], stats["fast"]):
+        assert fast.dtype == reference.dtype
+        np.testing.assert_allclose(fast, reference, **TOLERANCE)
+
+
+def test_batch_norm_of_nchw_memory_and_float64_stay_on_the_numpy_kernel(compiled_calls):
+    x = np.random.default_rng(0).standard_normal((2, 4, 3, 3))
+    F.batch_norm(hb.tensor(x.astype(np.float32)), None, None, None, None, True)  # NCHW memory
+    F.batch_norm(
+        hb.tensor(channels_last_map((2, 4, 3, 3)).astype(np.float64)), None, None, None, None, True
+    )
+    assert compiled_calls == []
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in multiply")
+@pytest.mark.parametrize("layout", ["nchw", "channels_last"])
+def test_compiled_relu_equals_reference_with_nan_inf_and_negative_zero(compiled_calls, layout):
+    values = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 2.5, -1.5, 1e-30], np.float32)
+    x = np.resize(values, (2, 4, 3, 5)).astype(np.float32)
+    if layout == "channels_last":
+        x = x.transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2)
+    out = {}
+    for mode in ("reference", "fast"):
+        with kernels.use(mode):
+            t = hb.tensor(x, requires_grad=True)
+            y = F.relu(t)
+            upstream = np.resize(values[::-1], x.shape).astype(np.float32)
+            upstream = (
+                upstream.transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2)
+                if (layout == "channels_last")
+                else upstream
+            )
+            y.backward(hb.tensor(upstream))
+            out[mode] = (y.detach().numpy(), t.grad.numpy())
+    for reference, fast in zip(out["reference"], out["fast"]):
+        np.testing.assert_array_equal(fast, reference)
+        np.testing.assert_array_equal(np.signbit(fast), np.signbit(reference))
+    assert {"relu_forward", "relu_backward"} <= set(compiled_calls)
+
+
+def test_without_the_compiled_kernels_nothing_compiled_runs(compiled_calls):
+    with kernels.use_jit(False):
+        bn = nn.BatchNorm2d(16)
+        y = F.relu(bn(hb.tensor(channels_last_map((2, 16, 4, 4)), requires_grad=True)))
+        y.sum().backward()
+    assert compiled_calls == []
