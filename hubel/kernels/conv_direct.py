@@ -67,10 +67,12 @@ def _correlate(kernels, source, taps, out_hw, stride, dilation):
     lanes = _padded_channels(out_c)
     if lanes != out_c:  # zero filters up to a multiple of 16 output channels
         taps = np.concatenate([taps, np.zeros((kh, kw, c, lanes - out_c), taps.dtype)], axis=3)
-    taps = np.ascontiguousarray(taps)
+    # Packed per block of 16 filters: (C_out/16, F_h, F_w, C, 16), each block contiguous.
+    packed = np.ascontiguousarray(taps.reshape(kh, kw, c, -1, LANES).transpose(3, 0, 1, 2, 4))
     out = np.empty((n, *out_hw, lanes), dtype=np.float32)
-    geometry = (n, height, width, c, *out_hw, lanes, kh, kw, *stride, *dilation)
-    jit.run(kernels.forward, source.reshape(-1), taps.reshape(-1), out.reshape(-1), *geometry)
+    by_filters = packed.nbytes > n * out_hw[0] * out_hw[1] * c * source.itemsize
+    geometry = (n, height, width, c, *out_hw, lanes, kh, kw, *stride, *dilation, by_filters)
+    jit.run(kernels.forward, source.reshape(-1), packed.reshape(-1), out.reshape(-1), *geometry)
     return out if lanes == out_c else np.ascontiguousarray(out[..., :out_c])
 
 

@@ -57,13 +57,26 @@ def _base(m, ho, wo, hp, wp, c_in, sh, sw):
 
 
 @njit(parallel=True, fastmath=True, cache=True, boundscheck=False)
-def forward(x, w, out, n_img, hp, wp, c_in, ho, wo, c_out, kh, kw, sh, sw, dh, dw):
-    """out (N·H_out·W_out·C_out) = the convolution of x (N·H_pad·W_pad·C_in) with w
-    (F_h·F_w·C_in·C_out) at strides (sh, sw) and dilations (dh, dw). Blocks of 8 pixels run
-    in parallel; the last block repeats its last pixel and stores only the real ones."""
+def forward(x, w, out, n_img, hp, wp, c_in, ho, wo, c_out, kh, kw, sh, sw, dh, dw, by_filters):
+    """out (N·H_out·W_out·C_out) = the convolution of x (N·H_pad·W_pad·C_in) with w, packed
+    (C_out/16, F_h, F_w, C_in, 16), at strides (sh, sw) and dilations (dh, dw).
+
+    Items of 8 pixels x 16 filters run in parallel; the last block of pixels repeats its last
+    pixel and stores only the real ones. ``by_filters``: the items go filter block by filter
+    block, so that one block's filters stay in cache while every pixel passes (layers whose
+    filters outweigh their pixels: ResNet-18's last stages at batch 1); else pixel block by
+    pixel block, so that a block's input stays in cache for every filter block."""
     pixels = n_img * ho * wo
     last = pixels - 1
-    for block in prange((pixels + 7) // 8):
+    blocks = (pixels + 7) // 8
+    filter_blocks = c_out // 16
+    for item in prange(blocks * filter_blocks):
+        if by_filters:
+            f = item // blocks
+            block = item - f * blocks
+        else:
+            block = item // filter_blocks
+            f = item - block * filter_blocks
         a0 = numba.carray(_vector(), 16)
         a1 = numba.carray(_vector(), 16)
         a2 = numba.carray(_vector(), 16)
@@ -81,68 +94,67 @@ def forward(x, w, out, n_img, hp, wp, c_in, ho, wo, c_out, kh, kw, sh, sw, dh, d
         b5 = _base(min(m0 + 5, last), ho, wo, hp, wp, c_in, sh, sw)
         b6 = _base(min(m0 + 6, last), ho, wo, hp, wp, c_in, sh, sw)
         b7 = _base(min(m0 + 7, last), ho, wo, hp, wp, c_in, sh, sw)
-        for ob in range(0, c_out, 16):
+        for o in range(16):
+            a0[o] = 0.0
+            a1[o] = 0.0
+            a2[o] = 0.0
+            a3[o] = 0.0
+            a4[o] = 0.0
+            a5[o] = 0.0
+            a6[o] = 0.0
+            a7[o] = 0.0
+        for i in range(kh):
+            for j in range(kw):
+                tap = (i * dh * wp + j * dw) * c_in
+                wrow = ((f * kh + i) * kw + j) * c_in * 16
+                for c in range(0, c_in, 1):
+                    wb = wrow + c * 16
+                    t = tap + c
+                    v0 = x[_U(b0 + t)]
+                    v1 = x[_U(b1 + t)]
+                    v2 = x[_U(b2 + t)]
+                    v3 = x[_U(b3 + t)]
+                    v4 = x[_U(b4 + t)]
+                    v5 = x[_U(b5 + t)]
+                    v6 = x[_U(b6 + t)]
+                    v7 = x[_U(b7 + t)]
+                    for o in range(16):
+                        wv = w[_U(wb + o)]
+                        a0[o] += v0 * wv
+                        a1[o] += v1 * wv
+                        a2[o] += v2 * wv
+                        a3[o] += v3 * wv
+                        a4[o] += v4 * wv
+                        a5[o] += v5 * wv
+                        a6[o] += v6 * wv
+                        a7[o] += v7 * wv
+        dst = m0 * c_out + f * 16
+        if m0 + 8 <= pixels:
             for o in range(16):
-                a0[o] = 0.0
-                a1[o] = 0.0
-                a2[o] = 0.0
-                a3[o] = 0.0
-                a4[o] = 0.0
-                a5[o] = 0.0
-                a6[o] = 0.0
-                a7[o] = 0.0
-            for i in range(kh):
-                for j in range(kw):
-                    tap = (i * dh * wp + j * dw) * c_in
-                    wrow = (i * kw + j) * c_in * c_out + ob
-                    for c in range(0, c_in, 1):
-                        wb = wrow + c * c_out
-                        t = tap + c
-                        v0 = x[_U(b0 + t)]
-                        v1 = x[_U(b1 + t)]
-                        v2 = x[_U(b2 + t)]
-                        v3 = x[_U(b3 + t)]
-                        v4 = x[_U(b4 + t)]
-                        v5 = x[_U(b5 + t)]
-                        v6 = x[_U(b6 + t)]
-                        v7 = x[_U(b7 + t)]
-                        for o in range(16):
-                            wv = w[_U(wb + o)]
-                            a0[o] += v0 * wv
-                            a1[o] += v1 * wv
-                            a2[o] += v2 * wv
-                            a3[o] += v3 * wv
-                            a4[o] += v4 * wv
-                            a5[o] += v5 * wv
-                            a6[o] += v6 * wv
-                            a7[o] += v7 * wv
-            dst = m0 * c_out + ob
-            if m0 + 8 <= pixels:
-                for o in range(16):
-                    out[_U(dst + o)] = a0[o]
+                out[_U(dst + o)] = a0[o]
+                out[_U(dst + c_out + o)] = a1[o]
+                out[_U(dst + 2 * c_out + o)] = a2[o]
+                out[_U(dst + 3 * c_out + o)] = a3[o]
+                out[_U(dst + 4 * c_out + o)] = a4[o]
+                out[_U(dst + 5 * c_out + o)] = a5[o]
+                out[_U(dst + 6 * c_out + o)] = a6[o]
+                out[_U(dst + 7 * c_out + o)] = a7[o]
+        else:
+            rest = pixels - m0
+            for o in range(16):
+                out[_U(dst + o)] = a0[o]
+                if rest > 1:
                     out[_U(dst + c_out + o)] = a1[o]
+                if rest > 2:
                     out[_U(dst + 2 * c_out + o)] = a2[o]
+                if rest > 3:
                     out[_U(dst + 3 * c_out + o)] = a3[o]
+                if rest > 4:
                     out[_U(dst + 4 * c_out + o)] = a4[o]
+                if rest > 5:
                     out[_U(dst + 5 * c_out + o)] = a5[o]
+                if rest > 6:
                     out[_U(dst + 6 * c_out + o)] = a6[o]
-                    out[_U(dst + 7 * c_out + o)] = a7[o]
-            else:
-                rest = pixels - m0
-                for o in range(16):
-                    out[_U(dst + o)] = a0[o]
-                    if rest > 1:
-                        out[_U(dst + c_out + o)] = a1[o]
-                    if rest > 2:
-                        out[_U(dst + 2 * c_out + o)] = a2[o]
-                    if rest > 3:
-                        out[_U(dst + 3 * c_out + o)] = a3[o]
-                    if rest > 4:
-                        out[_U(dst + 4 * c_out + o)] = a4[o]
-                    if rest > 5:
-                        out[_U(dst + 5 * c_out + o)] = a5[o]
-                    if rest > 6:
-                        out[_U(dst + 6 * c_out + o)] = a6[o]
 
 
 @njit(parallel=True, fastmath=True, cache=True, boundscheck=False)
@@ -256,3 +268,11 @@ def place(x, out, top, left):
             else:
                 for k in range(c):
                     out[i, y, q, k] = x[i, src, s, k]
+
+
+@njit(parallel=True, cache=True)
+def warm_up(x):
+    """A parallel loop that does nothing useful: running it loads numba's threading layer
+    (``jit.py`` does, at the moment it chooses)."""
+    for i in prange(x.size):
+        x[i] = 0

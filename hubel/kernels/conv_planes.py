@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import Window
-from . import conv, parallel
+from . import conv, conv_direct, parallel
 
 MAX_OUT_CHANNELS = 32  # at batch > 1, wider layers: conv.py's tall product is as fast or faster
 MIN_PIXELS = 256  # at batch > 1, H_out·W_out below this makes the per-image products too small
@@ -38,9 +38,11 @@ MIN_PIXELS = 256  # at batch > 1, H_out·W_out below this makes the per-image pr
 def accepts(ctx, x, weight, window: Window, groups: int) -> bool:
     """True for the convolutions this kernel takes: no gradient recorded (``ctx``), NumPy
     float32/float64 (x and W alike), one group, a kernel larger than 1x1, stride 1, no
-    dilation; at batch > 1 also at most ``MAX_OUT_CHANNELS`` filters and at least
-    ``MIN_PIXELS`` output pixels."""
+    dilation, not taken by the compiled direct convolution (``conv_direct.py``); at batch > 1
+    also at most ``MAX_OUT_CHANNELS`` filters and at least ``MIN_PIXELS`` output pixels."""
     if any(ctx.needs_input_grad) or type(x).__module__ != "numpy":
+        return False
+    if conv_direct.accepts(x, weight, window, groups):  # the compiled loops are faster still
         return False
     if x.dtype not in (np.float32, np.float64) or type(weight).__module__ != "numpy":
         return False

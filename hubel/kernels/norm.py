@@ -169,10 +169,11 @@ class Train:
 
 
 def _compiled(view):
-    """The compiled loops (``pointwise_jit.py``) for a float32 (M, C) view, else None."""
+    """The compiled loops (``pointwise_jit.py``) for a float32 (M, C) view of at least
+    ``jit.MIN_BYTES``, else None."""
     if view.ndim != 2 or type(view).__module__ != "numpy" or view.dtype != np.float32:
         return None
-    if not view.flags.c_contiguous or view.shape[0] == 0:
+    if not view.flags.c_contiguous or view.shape[0] == 0 or view.nbytes < jit.MIN_BYTES:
         return None
     return jit.module("pointwise_jit")
 

@@ -98,3 +98,11 @@ def relu_backward(g, y, out):
     for block in prange((n + _CHUNK - 1) // _CHUNK):
         for i in range(block * _CHUNK, min(n, (block + 1) * _CHUNK)):
             out[i] = g[i] * (1 if y[i] > 0 else 0)
+
+
+@njit(parallel=True, cache=True)
+def warm_up(x):
+    """A parallel loop that does nothing useful: running it loads numba's threading layer
+    (``jit.py`` does, at the moment it chooses)."""
+    for i in prange(x.size):
+        x[i] = 0

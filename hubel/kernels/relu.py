@@ -22,13 +22,13 @@ def memory(a):
 
 def _compiled(*arrays):
     """The compiled loops when they are in force and take these arrays (NumPy float32 of one
-    memory layout that ``memory`` reads), else None."""
+    memory layout that ``memory`` reads, at least ``jit.MIN_BYTES``), else None."""
     first = arrays[0]
     if type(first).__module__ != "numpy" or first.dtype != np.float32:
         return None
     if any(a.dtype != np.float32 or a.strides != first.strides for a in arrays[1:]):
         return None
-    if memory(first) is None:
+    if first.nbytes < jit.MIN_BYTES or memory(first) is None:
         return None
     return jit.module("pointwise_jit")
 

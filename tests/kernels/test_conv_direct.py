@@ -153,3 +153,15 @@ def test_import_hubel_does_not_import_numba():
     code = "import sys, hubel; print('numba' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_inference_takes_the_direct_kernel_before_the_plane_order_products(monkeypatch):
+    from hubel.kernels import conv_planes
+
+    calls = []
+    monkeypatch.setattr(conv_planes, "_correlate", lambda *a: calls.append(a) or None)
+    x = hb.tensor(np.ones((1, 8, 6, 6), np.float32))
+    with hb.no_grad():
+        out = F.conv2d(x, hb.tensor(np.ones((8, 8, 3, 3), np.float32)), padding=1)
+    assert calls == [] and out.shape == (1, 8, 6, 6)
+    np.testing.assert_allclose(out.numpy()[0, :, 2, 2], 72.0)

@@ -1,6 +1,8 @@
 """The inference conv kernel on plane-order columns (``kernels/conv_planes.py``) gives the
 reference's output over every configuration it accepts, runs exactly where its rule says, and
-leaves every recorded node to ``conv.py``."""
+leaves every recorded node to ``conv.py``. It is the inference path where the compiled kernels
+are off or missing (with numba, float32 dense convolutions run ``conv_direct.py``): these
+tests run with them off."""
 
 import numpy as np
 import pytest
@@ -12,6 +14,12 @@ import hubel as hb
 import hubel.functional as F
 from hubel import kernels
 from hubel.kernels import conv, conv_planes
+
+
+@pytest.fixture(autouse=True)
+def _numpy_kernels():
+    with kernels.use_jit(False):
+        yield
 
 
 @pytest.fixture

@@ -15,6 +15,12 @@ pytest.importorskip("numba")
 TOLERANCE = dict(rtol=2e-5, atol=2e-5)
 
 
+@pytest.fixture(autouse=True)
+def _small_arrays_compiled_too(monkeypatch):
+    """The tests' arrays are small: let them take the compiled path (``jit.MIN_BYTES``)."""
+    monkeypatch.setattr(jit, "MIN_BYTES", 0)
+
+
 @pytest.fixture
 def compiled_calls(monkeypatch):
     """The names of the compiled functions ``jit.run`` ran during the test."""
@@ -128,3 +134,27 @@ def test_without_the_compiled_kernels_nothing_compiled_runs(compiled_calls):
         y = F.relu(bn(hb.tensor(channels_last_map((2, 16, 4, 4)), requires_grad=True)))
         y.sum().backward()
     assert compiled_calls == []
+
+
+def test_passes_under_min_bytes_stay_in_numpy(compiled_calls, monkeypatch):
+    monkeypatch.setattr(jit, "MIN_BYTES", 1 << 20)
+    F.relu(hb.tensor(channels_last_map((2, 16, 4, 4))))
+    assert compiled_calls == []
+    F.relu(hb.tensor(channels_last_map((4, 16, 64, 64))))  # 1 MiB
+    assert compiled_calls == ["relu_forward"]
+
+
+def test_the_pool_waits_passively_and_the_environment_is_left_as_it_was():
+    """jit.py sets OMP_WAIT_POLICY only while numba's OpenMP library loads."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import os, numpy as np, hubel as hb\n"
+        "from hubel.kernels import jit\n"
+        "print(jit.module('pointwise_jit') is not None, os.environ.get('OMP_WAIT_POLICY'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == ["True", "None"], out.stderr
