@@ -28,9 +28,11 @@ _modules = {}  # name → the compiled kernels' module, False when numba is miss
 _wanted = os.environ.get("HUBEL_JIT", "").strip() not in ("0", "false", "no", "off")
 _forked = False
 MODULES = ("conv_jit", "pointwise_jit")
-# Element-wise passes over less than this stay in NumPy: waking the pool costs more than the
-# pass (a ReLU at 56x56x64, batch 1: 0.05 ms compiled in a loop, 0.4 ms between other ops).
-MIN_BYTES = 1 << 20
+# Element-wise passes over less than this stay in NumPy. Waking the pool costs more than such a
+# pass, and next to matrix products it is worse: OpenBLAS's workers spin for a while after each
+# product and take the core from numba's (the homework MLP's ReLU on 1 MiB went from 24 to
+# 31 ms a step compiled; so did a compiled Adam, which hubel therefore does not have).
+MIN_BYTES = 4 << 20
 
 
 def module(name: str):
