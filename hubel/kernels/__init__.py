@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 
-from . import conv_planes, norm, optim, pool, relu
+from . import conv_planes, linear, norm, optim, pool, relu
 from .jit import jit_active, use_jit
 from .parallel import get_num_threads, set_num_threads
 
@@ -40,6 +40,7 @@ FAST = {
     "batch_norm": norm.Train,
     "batch_norm_eval": norm.Eval,
     "relu": relu,
+    "linear": linear,  # small products on one BLAS thread
     "adam": optim.adam,
     "sgd": optim.sgd,
     "rmsprop": optim.rmsprop,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import llvmlite.ir as ir
 import numba
+import numpy as np
 from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
@@ -276,3 +277,33 @@ def warm_up(x):
     (``jit.py`` does, at the moment it chooses)."""
     for i in prange(x.size):
         x[i] = 0
+
+
+@njit(cache=True, boundscheck=False)
+def pack_filters(w, out, flipped):
+    """The filters w (C_out, C, F_h, F_w), C-contiguous, as ``forward`` reads them: out
+    (blocks, F_h, F_w, K, 16) with out[f, i, j, k, l] = w[16f + l, k, i, j], zero past C_out.
+    ``flipped``: the input gradient's filters instead, out[f, i, j, o, l] = w[o, 16f + l,
+    F_h-1-i, F_w-1-j] (flipped, input and output channels swapped), zero past C.
+    One thread, in order of the output (a memory-bound copy: waking the pool for it costs more
+    than it saves at batch 1)."""
+    out_c, c_in, kh, kw = w.shape
+    inner = out.shape[3]
+    lanes = c_in if flipped else out_c
+    for f in range(out.shape[0]):
+        for i in range(kh):
+            for j in range(kw):
+                for k in range(inner):
+                    for l in range(16):
+                        lane = 16 * f + l
+                        value = np.float32(0)
+                        if lane < lanes:
+                            if flipped:
+                                value = w[k, lane, kh - 1 - i, kw - 1 - j]
+                            else:
+                                value = w[lane, k, i, j]
+                        out[f, i, j, k, l] = value
+
+
+# ``place`` on the calling thread, for arrays under ``jit.MIN_BYTES``.
+place_serial = njit(cache=True, boundscheck=False)(place.py_func)

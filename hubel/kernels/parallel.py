@@ -89,8 +89,13 @@ def _blas_functions():
 _held = [0, 1]  # [blocks open, OpenBLAS's thread count before the first]
 
 
+def blas_threads_settable() -> bool:
+    """True when OpenBLAS's thread count can be set (``single_threaded_blas`` does something)."""
+    return bool(_blas_functions())
+
+
 @contextlib.contextmanager
-def _single_threaded_blas():
+def single_threaded_blas():
     """Hold OpenBLAS to one thread inside the block (each share's products run on its own
     thread), then give back the previous count; safe when several user threads enter."""
     get, put = _blas_functions()
@@ -211,7 +216,7 @@ def run(function, items) -> list:
         finally:
             _inside.active = False
 
-    with _single_threaded_blas():
+    with single_threaded_blas():
         futures = [_executor(_num_threads - 1).submit(worker) for _ in range(workers - 1)]
         try:
             worker()

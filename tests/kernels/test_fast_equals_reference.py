@@ -28,6 +28,7 @@ SPECIFIED = {
     "adam",
     "sgd",
     "rmsprop",
+    "linear",
 }
 
 
@@ -276,6 +277,26 @@ def test_optimizer_kernel_equals_reference(op, optimizer, options, dtype):
         final[mode] = [p.detach().numpy() for p in params]
     for reference, fast in zip(final["reference"], final["fast"]):
         np.testing.assert_allclose(fast, reference, **TOLERANCE[dtype])
+
+
+# -------------------------------------------------------------------------------- linear
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("x_shape", [(1, 512), (7, 3, 20), (0, 5)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_kernel_equals_reference_on_small_products(x_shape, bias, dtype):
+    """Small products run on one BLAS thread (``kernels/linear.py``), every gradient alike."""
+    w_shape = (9, x_shape[-1])
+    shapes = [x_shape, w_shape] + ([(9,)] if bias else [])
+    both_ways("linear", lambda *t: F.linear(*t), normal(*shapes), dtype)
+
+
+def test_linear_kernel_leaves_large_products_to_the_reference(monkeypatch):
+    from hubel.kernels import linear as linear_kernel
+
+    monkeypatch.setattr(linear_kernel, "SMALL_PRODUCT_MACS", 100)
+    out = F.linear(hb.tensor(np.ones((4, 10))), hb.tensor(np.ones((3, 10)), requires_grad=True))
+    assert out._ctx.kernel is None
+    np.testing.assert_array_equal(out.detach().numpy(), np.full((4, 3), 10.0))
 
 
 def test_every_fast_kernel_has_a_spec_here():
