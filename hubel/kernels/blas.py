@@ -74,6 +74,16 @@ def symbol(name: str):
     return getattr(lib, f"{prefix}{name}{suffix}", None)
 
 
+def core_name() -> str | None:
+    """The CPU kernels OpenBLAS chose on this machine ("SkylakeX", "Haswell", ...), or None."""
+    function = symbol("openblas_get_corename")
+    if function is None:
+        return None
+    function.restype, function.argtypes = ctypes.c_char_p, []
+    name = function()
+    return name.decode() if name else None
+
+
 def _function(dtype):
     if dtype in _gemm:
         return _gemm[dtype]

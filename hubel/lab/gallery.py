@@ -64,9 +64,21 @@ def record(experiment: Experiment, data: dict) -> dict:
         "experiment": experiment.name,
         "quick": True,
         "seed": GALLERY_SEED,
+        "kernels": kernels_in_force(),
         "key_numbers": numbers,
         "series": series_lengths(data),
     }
+
+
+def kernels_in_force() -> dict:
+    """What decides the last bits of every product here: OpenBLAS's CPU kernels (each sums in
+    its own order) and whether the compiled kernels run. A trained number is chaotic in those
+    bits: on another CPU, or without numba, the quick runs' numbers move by up to tens of
+    percent while every lesson still holds (tests/lab check the lessons on any machine)."""
+    from ..kernels import blas
+    from ..kernels.jit import jit_active
+
+    return {"blas": blas.core_name(), "compiled": jit_active()}
 
 
 def _close(recorded, fresh) -> bool:

@@ -23,6 +23,12 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def test_committed_figure_matches_its_experiment(name, lab_data):
     assert (DOCS / f"{name}.png").is_file(), f"docs/lab/{name}.png is missing: run make figures"
     recorded = json.loads((DOCS / f"{name}.json").read_text())
+    if recorded.get("kernels") != gallery.kernels_in_force():
+        pytest.skip(
+            f"docs/lab/{name}.json was drawn with kernels {recorded.get('kernels')}, this machine "
+            f"runs {gallery.kernels_in_force()}: trained numbers differ in their last bits and "
+            "then by chaos (the lesson tests in tests/lab hold on any machine)"
+        )
     fresh = gallery.record(get_experiment(name), lab_data(name, gallery.GALLERY_SEED))
     assert gallery.differences(recorded, fresh) == []
 

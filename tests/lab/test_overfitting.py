@@ -31,7 +31,7 @@ def climb(entry):
 def test_unregularised_net_fits_the_noise_while_validation_climbs(data):
     none = data["settings"]["none"]
     assert final(none, "train_loss") < 0.2
-    assert none["train_accuracy"][-1] >= 0.85
+    assert final(none, "train_accuracy") >= 0.9  # the last four evaluations: SGD jitters
     assert final(none, "val_loss") > 2 * min(none["val_loss"])  # it turned around and climbed
     assert gap(none) > 0.5
 
