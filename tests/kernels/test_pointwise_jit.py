@@ -17,8 +17,11 @@ TOLERANCE = dict(rtol=2e-5, atol=2e-5)
 
 @pytest.fixture(autouse=True)
 def _small_arrays_compiled_too(monkeypatch):
-    """The tests' arrays are small: let them take the compiled path (``jit.MIN_BYTES``)."""
+    """The tests' arrays are small: let them take the compiled path (``jit.MIN_BYTES``); and
+    the fast kernels are in force (``make test-reference`` runs this file too)."""
     monkeypatch.setattr(jit, "MIN_BYTES", 0)
+    with kernels.use("fast"):
+        yield
 
 
 @pytest.fixture
