@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ..backend import get_array_module
 from ..geometry import Window, channels_last, to_nchw
-from . import blas, conv_direct, linear, parallel
+from . import blas, conv_direct, parallel
 from .window import (
     CHUNK_BYTES,
     cells,
@@ -37,7 +37,6 @@ SAVE_COLS_BYTES = 256 << 20  # keep im2col for backward up to this size; rebuild
 PIECE_BYTES = 16 << 20
 TAPS_MIN_CHANNELS = 16  # grouped convs take the per-tap input gradient when groups are this wide
 TAPS_MIN_ROWS = 256  # the per-tap products of the input gradient: blocks of at least this many
-SMALL_PRODUCT_MACS = linear.SMALL_PRODUCT_MACS  # a product this small: one BLAS thread
 
 
 def forward(ctx, x, weight, bias, window: Window, groups: int):
@@ -132,10 +131,9 @@ def _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups):
                 flat[block] += bias
         return cols if keep_cols else None
 
-    small = n * out_hw[0] * wo * row_bytes // padded.itemsize * out_c < SMALL_PRODUCT_MACS
-    if len(pieces) == 1 and small and parallel.blas_threads_settable():
-        # One small product: on one BLAS thread (``linear.py`` says why).
-        with parallel.single_threaded_blas():
+    if len(pieces) == 1:  # one product on this thread: on one BLAS thread when it is small
+        macs = n * out_hw[0] * wo * (row_bytes // padded.itemsize) * (out_c // groups)
+        with parallel.product_threads(macs):
             cols = [piece_forward(pieces[0])]
     else:
         cols = parallel.run(piece_forward, pieces)

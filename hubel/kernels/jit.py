@@ -27,7 +27,6 @@ _lock = threading.Lock()
 _modules = {}  # name → the compiled kernels' module, False when numba is missing or failed
 _wanted = os.environ.get("HUBEL_JIT", "").strip() not in ("0", "false", "no", "off")
 _forked = False
-MODULES = ("conv_jit", "pointwise_jit")
 # Element-wise passes over less than this stay in NumPy. Waking the pool costs more than such a
 # pass, and next to matrix products it is worse: OpenBLAS's workers spin for a while after each
 # product and take the core from numba's (the homework MLP's ReLU on 1 MiB went from 24 to
@@ -36,9 +35,9 @@ MIN_BYTES = 4 << 20
 
 
 def module(name: str):
-    """The compiled kernels' module ``name`` (one of ``MODULES``) when they are in force, else
-    None. The first call imports numba and the module (its machine code comes from numba's
-    cache after the first run on a machine)."""
+    """The compiled kernels' module ``name`` ("conv_jit" or "pointwise_jit") when they are in
+    force, else None. The first call imports numba and the module (its machine code comes from
+    numba's cache after the first run on a machine)."""
     if not _wanted or _forked:
         return None
     found = _modules.get(name)

@@ -1,33 +1,21 @@
-"""The fast fully connected layer: the reference's products (``functional/linear.py``), small
-ones on one BLAS thread.
-
-OpenBLAS splits even a (1, 512) x (512, 1000) product over its threads, which saves next to
-nothing, and then its second thread spins for about 0.1 s waiting for more work, taking a core
-from whatever runs next: ResNet-18 at batch 1 (its classifier is such a product) ran its next
-forward in 55 ms instead of 41 while that thread spun. Products under ``SMALL_PRODUCT_MACS``
-multiply-adds run on one thread; larger ones, where the second thread pays (the homework MLP's
-first layer, 805 M multiply-adds at batch 256), are left to the reference.
-"""
+"""The fast fully connected layer: the reference's products (``functional/linear.py``), each
+on one BLAS thread when it is small (``parallel.product_threads`` says why)."""
 
 from __future__ import annotations
 
 from . import parallel
 
-SMALL_PRODUCT_MACS = 64 << 20
 
-
-def _small(x, weight) -> bool:
-    if type(x).__module__ != "numpy" or type(weight).__module__ != "numpy":
-        return False
-    rows = x.size // max(1, x.shape[-1])
-    return rows * weight.size < SMALL_PRODUCT_MACS and parallel.blas_threads_settable()
+def _threads(x, weight):
+    """``parallel.product_threads`` for the product x Wᵀ (the backward's have as many MACs)."""
+    return parallel.product_threads(x.size // max(1, x.shape[-1]) * weight.size)
 
 
 def forward(ctx, x, weight, bias):
-    """y = x Wᵀ + b on one BLAS thread, or None (the reference runs) for large products."""
-    if not _small(x, weight):
+    """y = x Wᵀ + b; None (the reference runs) for arrays that are not NumPy's."""
+    if type(x).__module__ != "numpy" or type(weight).__module__ != "numpy":
         return None
-    with parallel.single_threaded_blas():
+    with _threads(x, weight):
         y = x @ weight.T
     if bias is not None:
         y += bias
@@ -36,12 +24,12 @@ def forward(ctx, x, weight, bias):
 
 
 def backward(ctx, grad):
-    """dL/dx = G W, dL/dW = Gᵀ x, dL/db = Σ G, as the reference, on one BLAS thread."""
+    """dL/dx = G W, dL/dW = Gᵀ x, dL/db = Σ G, as the reference computes them."""
     x, weight = ctx.saved_tensors
     need_x, need_w = ctx.needs_input_grad[:2]
     need_b = len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]
     grad_2d = grad.reshape(-1, grad.shape[-1])
-    with parallel.single_threaded_blas():
+    with _threads(x, weight):
         grad_x = grad @ weight if need_x else None
         grad_w = grad_2d.T @ x.reshape(-1, x.shape[-1]) if need_w else None
     grad_b = grad_2d.sum(axis=0) if need_b else None

@@ -89,9 +89,23 @@ def _blas_functions():
 _held = [0, 1]  # [blocks open, OpenBLAS's thread count before the first]
 
 
-def blas_threads_settable() -> bool:
-    """True when OpenBLAS's thread count can be set (``single_threaded_blas`` does something)."""
-    return bool(_blas_functions())
+# A matrix product under this many multiply-adds runs on one BLAS thread (``product_threads``).
+SMALL_PRODUCT_MACS = 64 << 20
+
+
+def product_threads(macs: int):
+    """The context for one matrix product of ``macs`` multiply-adds on the calling thread: one
+    BLAS thread for a small product, OpenBLAS's own threads otherwise.
+
+    OpenBLAS splits even a (1, 512) x (512, 1000) product over its threads, which saves next to
+    nothing, and then its second thread spins for about 0.1 s waiting for more work, taking a
+    core from whatever runs next (the compiled kernels above all): ResNet-18 at batch 1 took
+    112 ms with its 1x1 convolutions on two BLAS threads, 55 with them on one, 42 with its
+    classifier on one too. Larger products, where the second thread pays (the homework MLP's
+    first layer, 805 M multiply-adds at batch 256), keep it."""
+    if macs < SMALL_PRODUCT_MACS and _blas_functions():
+        return single_threaded_blas()
+    return contextlib.nullcontext()
 
 
 @contextlib.contextmanager

@@ -2,6 +2,8 @@
 accepts (shapes, strides, dilation, groups, dtypes, ties and NaNs), the fast path gives the
 reference's forward values and every gradient, and a fast kernel really ran."""
 
+from contextlib import nullcontext
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -290,12 +292,18 @@ def test_linear_kernel_equals_reference_on_small_products(x_shape, bias, dtype):
     both_ways("linear", lambda *t: F.linear(*t), normal(*shapes), dtype)
 
 
-def test_linear_kernel_leaves_large_products_to_the_reference(monkeypatch):
-    from hubel.kernels import linear as linear_kernel
+def test_linear_kernel_keeps_blas_threads_for_large_products(monkeypatch):
+    """Only a product under ``parallel.SMALL_PRODUCT_MACS`` is held to one BLAS thread."""
+    from hubel.kernels import parallel
 
-    monkeypatch.setattr(linear_kernel, "SMALL_PRODUCT_MACS", 100)
+    held = []
+    monkeypatch.setattr(parallel, "single_threaded_blas", lambda: held.append(1) or nullcontext())
+    kernels.use("fast")  # also under make test-reference (conftest restores the mode)
+    F.linear(hb.tensor(np.ones((4, 10))), hb.tensor(np.ones((3, 10))))
+    assert held == [1]
+    monkeypatch.setattr(parallel, "SMALL_PRODUCT_MACS", 100)
     out = F.linear(hb.tensor(np.ones((4, 10))), hb.tensor(np.ones((3, 10)), requires_grad=True))
-    assert out._ctx.kernel is None
+    assert held == [1] and out._ctx.kernel is kernels.FAST["linear"]
     np.testing.assert_array_equal(out.detach().numpy(), np.full((4, 3), 10.0))
 
 
