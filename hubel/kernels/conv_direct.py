@@ -29,7 +29,13 @@ import numpy as np
 from ..geometry import Window
 from . import jit, parallel
 
-LANES = 16  # output channels per register block in conv_jit.py
+
+
+def lanes(count: int) -> int:
+    """Output channels per register block of ``conv_jit.py`` for a layer of ``count`` output
+    channels: 32 on a CPU with AVX-512 when ``count`` is a multiple of 32 (1.4x faster than 16
+    there: ``benchmarks/conv_layers.py``), else 16 (``count`` padded with zero filters)."""
+    return 32 if count % 32 == 0 and jit.wide_vectors() else 16
 
 
 def accepts(x, weight, window: Window, groups: int) -> bool:
@@ -57,16 +63,14 @@ def pad(x_nhwc, padding):
     return out
 
 
-def _padded_channels(count: int) -> int:
-    return -(-count // LANES) * LANES
-
-
 def _pack(kernels, weight, flipped: bool):
-    """``weight`` (C_out, C, F_h, F_w) as the compiled loop reads it, in blocks of 16 output
-    channels (``conv_jit.pack_filters``); ``flipped``: the filters of the input gradient."""
+    """``weight`` (C_out, C, F_h, F_w) as the compiled loop reads it, in blocks of ``lanes``
+    output channels (``conv_jit.pack_filters``); ``flipped``: the filters of the input
+    gradient, whose output channels are the layer's input channels."""
     out_c, c, kh, kw = weight.shape
-    lanes, inner = (c, out_c) if flipped else (out_c, c)
-    packed = np.empty((_padded_channels(lanes) // LANES, kh, kw, inner, LANES), np.float32)
+    count, inner = (c, out_c) if flipped else (out_c, c)
+    width = lanes(count)
+    packed = np.empty((-(-count // width), kh, kw, inner, width), np.float32)
     jit.run(kernels.pack_filters, np.ascontiguousarray(weight), packed, flipped)
     return packed
 
@@ -75,15 +79,16 @@ def _correlate(kernels, source, packed, out_c, out_hw, stride, dilation):
     """Run the compiled forward loop: ``source`` (N, H, W, C) C-contiguous float32, ``packed``
     filters (``_pack``) → (N, H_out, W_out, C_out) C-contiguous."""
     n, height, width, c = source.shape
-    blocks, kh, kw = packed.shape[:3]
-    lanes = blocks * LANES
-    out = np.empty((n, *out_hw, lanes), dtype=np.float32)
+    blocks, kh, kw, _, block = packed.shape
+    padded_c = blocks * block
+    out = np.empty((n, *out_hw, padded_c), dtype=np.float32)
     # Filter blocks outer when the filters outweigh the input (ResNet-18's last stage at
     # batch 1: 9.4 MB of filters, 0.1 MB of input), else pixel blocks outer.
     by_filters = packed.nbytes > source.nbytes
-    geometry = (n, height, width, c, *out_hw, lanes, kh, kw, *stride, *dilation, by_filters)
-    jit.run(kernels.forward, source.reshape(-1), packed.reshape(-1), out.reshape(-1), *geometry)
-    return out if lanes == out_c else np.ascontiguousarray(out[..., :out_c])
+    geometry = (n, height, width, c, *out_hw, padded_c, kh, kw, *stride, *dilation, by_filters)
+    flat = (source.reshape(-1), packed.reshape(-1), out.reshape(-1))
+    jit.run(kernels.forward[block], *flat, *geometry)
+    return out if padded_c == out_c else np.ascontiguousarray(out[..., :out_c])
 
 
 def forward(ctx, padded, weight, bias, window: Window, out_hw):
@@ -122,14 +127,17 @@ def _weight_grad(ctx, padded, grad):
     n, hp, wp, c = ctx.padded_shape
     out_c, _, kh, kw = ctx.weight_shape
     ho, wo = grad.shape[1:3]
-    lanes = _padded_channels(out_c)
-    if lanes != out_c:
-        grad = np.concatenate([grad, np.zeros((*grad.shape[:3], lanes - out_c), grad.dtype)], 3)
+    block = lanes(out_c)
+    padded_c = -(-out_c // block) * block
+    if padded_c != out_c:
+        zeros = np.zeros((*grad.shape[:3], padded_c - out_c), grad.dtype)
+        grad = np.concatenate([grad, zeros], 3)
     threads = jit.threads()
-    partial = np.zeros((threads, kh * kw * c * lanes), dtype=np.float32)
-    geometry = (n, hp, wp, c, ho, wo, lanes, kh, kw, *window.stride, *window.dilation)
-    jit.run(kernels.weight_grad, padded.reshape(-1), grad.reshape(-1), partial, *geometry)
-    taps = partial.sum(axis=0).reshape(kh, kw, c, lanes)[..., :out_c]
+    partial = np.zeros((threads, kh * kw * c * padded_c), dtype=np.float32)
+    geometry = (n, hp, wp, c, ho, wo, padded_c, kh, kw, *window.stride, *window.dilation)
+    flat = (padded.reshape(-1), grad.reshape(-1), partial)
+    jit.run(kernels.weight_grad[block], *flat, *geometry)
+    taps = partial.sum(axis=0).reshape(kh, kw, c, padded_c)[..., :out_c]
     return np.ascontiguousarray(taps.transpose(3, 2, 0, 1))  # (C_out, C, F_h, F_w)
 
 

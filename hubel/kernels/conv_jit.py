@@ -6,17 +6,21 @@ Both loops are the textbook sums, written so that the compiler keeps the partial
 registers (the "register blocking" of every fast convolution library):
 
 - ``forward``: out[m, o] = Σ_{i,j,c} x_pad[pixel m's tap (i, j), c] · W[i, j, c, o], eight output
-  pixels at a time, sixteen output channels at a time: 8 x 16 partial sums live in registers
-  while the loop over (i, j, c) broadcasts one input value per pixel and loads one row of 16
-  filter values, 8 fused multiply-adds of 16 lanes per 9 loads. No im2col: the input is read
-  where it lies.
+  pixels at a time, L output channels at a time (L = ``lanes``, 16 or 32): 8 x L partial sums
+  live in registers while the loop over (i, j, c) broadcasts one input value per pixel and
+  loads one row of L filter values, 8 fused multiply-adds of L lanes per 8 + L/16 loads. No
+  im2col: the input is read where it lies.
 - ``weight_grad``: dL/dW[i, j, c, o] = Σ_m x_pad[pixel m's tap (i, j), c] · G[m, o], eight
-  input channels by sixteen output channels held in registers over a run of output rows; each
+  input channels by L output channels held in registers over a run of output rows; each
   thread sums its own rows into its own copy (``partial[t]``), added up by the caller.
 
 Arrays are flat float32 (C-contiguous channels-last data, ``conv_direct.py``), C_out a multiple
-of 16. Indices are cast to unsigned (``_U``): a signed index makes numba test for negative
-values and wrap them, which turns the contiguous filter loads into gathers (3x slower).
+of L. L = 32 needs AVX-512 (16 registers of 512 bits hold the 8 x 32 sums; with 256-bit
+registers they would spill), L = 16 runs everywhere. Each loop is built once per L
+(``_make_forward``, ``_make_weight_grad``: L is a constant in the machine code, so the loops
+over lanes unroll into vector instructions). Indices are cast to unsigned (``_U``): a signed
+index makes numba test for negative values and wrap them, which turns the contiguous filter
+loads into gathers (3x slower).
 ``cache=True`` keeps the machine code under ``__pycache__`` (or numba's user cache) so that the
 compile (about 3 s) happens once per machine, not once per process.
 """
@@ -34,14 +38,29 @@ _U = numba.uint64
 
 
 @intrinsic
-def _vector(typingctx):
-    """16 float32 on the stack (the partial sums of one pixel): the compiler turns them into
-    vector registers, which it would not do for an array on the heap."""
-    sig = types.CPointer(types.float32)()
+def _vector(typingctx, size):
+    """``size`` float32 on the stack (the partial sums of one pixel; ``size`` a constant): the
+    compiler turns them into vector registers, which it would not do for an array on the heap.
+
+    It also marks the function that uses it as one that may use 512-bit vectors. LLVM's tuning
+    for Intel's AVX-512 server CPUs prefers 256-bit vectors (so that light vector code does not
+    lower the clock); these loops are all vector arithmetic, and 32 lanes in two 512-bit
+    registers per pixel run them 1.4x faster (``benchmarks/conv_layers.py``). The attribute
+    is per function: nothing else numba compiles in the process is affected, and on a CPU
+    without AVX-512 it changes nothing."""
+    if not isinstance(size, types.IntegerLiteral):
+        return None
+    count = size.literal_value
+    sig = types.CPointer(types.float32)(size)
 
     def codegen(context, builder, signature, args):
+        attributes = builder.function.attributes
+        # llvmlite's attribute set lists only LLVM's keyword attributes; these two are LLVM's
+        # string attributes, written into the function's definition as they are.
+        set.add(attributes, '"prefer-vector-width"="512"')
+        set.add(attributes, '"min-legal-vector-width"="512"')
         ty = context.get_value_type(types.float32)
-        ptr = cgutils.alloca_once(builder, ir.ArrayType(ty, 16))
+        ptr = cgutils.alloca_once(builder, ir.ArrayType(ty, count))
         return builder.bitcast(ptr, ty.as_pointer())
 
     return sig, codegen
@@ -57,193 +76,209 @@ def _base(m, ho, wo, hp, wp, c_in, sh, sw):
     return ((n * hp + y * sh) * wp + x * sw) * c_in
 
 
-@njit(parallel=True, fastmath=True, cache=True, boundscheck=False)
-def forward(x, w, out, n_img, hp, wp, c_in, ho, wo, c_out, kh, kw, sh, sw, dh, dw, by_filters):
-    """out (N·H_out·W_out·C_out) = the convolution of x (N·H_pad·W_pad·C_in) with w, packed
-    (C_out/16, F_h, F_w, C_in, 16), at strides (sh, sw) and dilations (dh, dw).
+def _make_forward(lanes):
+    """The forward loop for blocks of ``lanes`` (16 or 32) output channels."""
 
-    Items of 8 pixels x 16 filters run in parallel; the last block of pixels repeats its last
-    pixel and stores only the real ones. ``by_filters``: the items go filter block by filter
-    block, so that one block's filters stay in cache while every pixel passes (layers whose
-    filters outweigh their pixels: ResNet-18's last stages at batch 1); else pixel block by
-    pixel block, so that a block's input stays in cache for every filter block."""
-    pixels = n_img * ho * wo
-    last = pixels - 1
-    blocks = (pixels + 7) // 8
-    filter_blocks = c_out // 16
-    for item in prange(blocks * filter_blocks):
-        if by_filters:
-            f = item // blocks
-            block = item - f * blocks
-        else:
-            block = item // filter_blocks
-            f = item - block * filter_blocks
-        a0 = numba.carray(_vector(), 16)
-        a1 = numba.carray(_vector(), 16)
-        a2 = numba.carray(_vector(), 16)
-        a3 = numba.carray(_vector(), 16)
-        a4 = numba.carray(_vector(), 16)
-        a5 = numba.carray(_vector(), 16)
-        a6 = numba.carray(_vector(), 16)
-        a7 = numba.carray(_vector(), 16)
-        m0 = block * 8
-        b0 = _base(min(m0, last), ho, wo, hp, wp, c_in, sh, sw)
-        b1 = _base(min(m0 + 1, last), ho, wo, hp, wp, c_in, sh, sw)
-        b2 = _base(min(m0 + 2, last), ho, wo, hp, wp, c_in, sh, sw)
-        b3 = _base(min(m0 + 3, last), ho, wo, hp, wp, c_in, sh, sw)
-        b4 = _base(min(m0 + 4, last), ho, wo, hp, wp, c_in, sh, sw)
-        b5 = _base(min(m0 + 5, last), ho, wo, hp, wp, c_in, sh, sw)
-        b6 = _base(min(m0 + 6, last), ho, wo, hp, wp, c_in, sh, sw)
-        b7 = _base(min(m0 + 7, last), ho, wo, hp, wp, c_in, sh, sw)
-        for o in range(16):
-            a0[o] = 0.0
-            a1[o] = 0.0
-            a2[o] = 0.0
-            a3[o] = 0.0
-            a4[o] = 0.0
-            a5[o] = 0.0
-            a6[o] = 0.0
-            a7[o] = 0.0
-        for i in range(kh):
-            for j in range(kw):
-                tap = (i * dh * wp + j * dw) * c_in
-                wrow = ((f * kh + i) * kw + j) * c_in * 16
-                for c in range(0, c_in, 1):
-                    wb = wrow + c * 16
-                    t = tap + c
-                    v0 = x[_U(b0 + t)]
-                    v1 = x[_U(b1 + t)]
-                    v2 = x[_U(b2 + t)]
-                    v3 = x[_U(b3 + t)]
-                    v4 = x[_U(b4 + t)]
-                    v5 = x[_U(b5 + t)]
-                    v6 = x[_U(b6 + t)]
-                    v7 = x[_U(b7 + t)]
-                    for o in range(16):
-                        wv = w[_U(wb + o)]
-                        a0[o] += v0 * wv
-                        a1[o] += v1 * wv
-                        a2[o] += v2 * wv
-                        a3[o] += v3 * wv
-                        a4[o] += v4 * wv
-                        a5[o] += v5 * wv
-                        a6[o] += v6 * wv
-                        a7[o] += v7 * wv
-        dst = m0 * c_out + f * 16
-        if m0 + 8 <= pixels:
-            for o in range(16):
-                out[_U(dst + o)] = a0[o]
-                out[_U(dst + c_out + o)] = a1[o]
-                out[_U(dst + 2 * c_out + o)] = a2[o]
-                out[_U(dst + 3 * c_out + o)] = a3[o]
-                out[_U(dst + 4 * c_out + o)] = a4[o]
-                out[_U(dst + 5 * c_out + o)] = a5[o]
-                out[_U(dst + 6 * c_out + o)] = a6[o]
-                out[_U(dst + 7 * c_out + o)] = a7[o]
-        else:
-            rest = pixels - m0
-            for o in range(16):
-                out[_U(dst + o)] = a0[o]
-                if rest > 1:
-                    out[_U(dst + c_out + o)] = a1[o]
-                if rest > 2:
-                    out[_U(dst + 2 * c_out + o)] = a2[o]
-                if rest > 3:
-                    out[_U(dst + 3 * c_out + o)] = a3[o]
-                if rest > 4:
-                    out[_U(dst + 4 * c_out + o)] = a4[o]
-                if rest > 5:
-                    out[_U(dst + 5 * c_out + o)] = a5[o]
-                if rest > 6:
-                    out[_U(dst + 6 * c_out + o)] = a6[o]
+    @njit(parallel=True, fastmath=True, cache=True, boundscheck=False)
+    def forward(x, w, out, n_img, hp, wp, c_in, ho, wo, c_out, kh, kw, sh, sw, dh, dw, by_filters):
+        """out (N·H_out·W_out·C_out) = the convolution of x (N·H_pad·W_pad·C_in) with w, packed
+        (C_out/lanes, F_h, F_w, C_in, lanes), at strides (sh, sw) and dilations (dh, dw).
 
-
-@njit(parallel=True, fastmath=True, cache=True, boundscheck=False)
-def weight_grad(x, g, partial, n_img, hp, wp, c_in, ho, wo, c_out, kh, kw, sh, sw, dh, dw):
-    """partial[t] (F_h·F_w·C_in·C_out, zeros on entry) += thread t's share of dL/dW = Σ_m
-    x_pad[tap of m] G[m] over output rows; channels past the last multiple of 8 one at a time."""
-    threads = partial.shape[0]
-    rows = n_img * ho
-    full = c_in - c_in % 8
-    for t in prange(threads):
-        part = partial[t]
-        a0 = numba.carray(_vector(), 16)
-        a1 = numba.carray(_vector(), 16)
-        a2 = numba.carray(_vector(), 16)
-        a3 = numba.carray(_vector(), 16)
-        a4 = numba.carray(_vector(), 16)
-        a5 = numba.carray(_vector(), 16)
-        a6 = numba.carray(_vector(), 16)
-        a7 = numba.carray(_vector(), 16)
-        r = t * rows // threads
-        r1 = (t + 1) * rows // threads
-        while r < r1:
-            n = r // ho
-            y0 = r - n * ho
-            y1 = min(ho, y0 + r1 - r)
+        Items of 8 pixels x ``lanes`` filters run in parallel; the last block of pixels repeats its last
+        pixel and stores only the real ones. ``by_filters``: the items go filter block by filter
+        block, so that one block's filters stay in cache while every pixel passes (layers whose
+        filters outweigh their pixels: ResNet-18's last stages at batch 1); else pixel block by
+        pixel block, so that a block's input stays in cache for every filter block."""
+        pixels = n_img * ho * wo
+        last = pixels - 1
+        blocks = (pixels + 7) // 8
+        filter_blocks = c_out // lanes
+        for item in prange(blocks * filter_blocks):
+            if by_filters:
+                f = item // blocks
+                block = item - f * blocks
+            else:
+                block = item // filter_blocks
+                f = item - block * filter_blocks
+            a0 = numba.carray(_vector(lanes), lanes)
+            a1 = numba.carray(_vector(lanes), lanes)
+            a2 = numba.carray(_vector(lanes), lanes)
+            a3 = numba.carray(_vector(lanes), lanes)
+            a4 = numba.carray(_vector(lanes), lanes)
+            a5 = numba.carray(_vector(lanes), lanes)
+            a6 = numba.carray(_vector(lanes), lanes)
+            a7 = numba.carray(_vector(lanes), lanes)
+            m0 = block * 8
+            b0 = _base(min(m0, last), ho, wo, hp, wp, c_in, sh, sw)
+            b1 = _base(min(m0 + 1, last), ho, wo, hp, wp, c_in, sh, sw)
+            b2 = _base(min(m0 + 2, last), ho, wo, hp, wp, c_in, sh, sw)
+            b3 = _base(min(m0 + 3, last), ho, wo, hp, wp, c_in, sh, sw)
+            b4 = _base(min(m0 + 4, last), ho, wo, hp, wp, c_in, sh, sw)
+            b5 = _base(min(m0 + 5, last), ho, wo, hp, wp, c_in, sh, sw)
+            b6 = _base(min(m0 + 6, last), ho, wo, hp, wp, c_in, sh, sw)
+            b7 = _base(min(m0 + 7, last), ho, wo, hp, wp, c_in, sh, sw)
+            for o in range(lanes):
+                a0[o] = 0.0
+                a1[o] = 0.0
+                a2[o] = 0.0
+                a3[o] = 0.0
+                a4[o] = 0.0
+                a5[o] = 0.0
+                a6[o] = 0.0
+                a7[o] = 0.0
             for i in range(kh):
                 for j in range(kw):
-                    for cb in range(0, full, 8):
-                        for ob in range(0, c_out, 16):
-                            dst = ((i * kw + j) * c_in + cb) * c_out + ob
-                            for o in range(16):
-                                a0[o] = part[_U(dst + o)]
-                                a1[o] = part[_U(dst + c_out + o)]
-                                a2[o] = part[_U(dst + 2 * c_out + o)]
-                                a3[o] = part[_U(dst + 3 * c_out + o)]
-                                a4[o] = part[_U(dst + 4 * c_out + o)]
-                                a5[o] = part[_U(dst + 5 * c_out + o)]
-                                a6[o] = part[_U(dst + 6 * c_out + o)]
-                                a7[o] = part[_U(dst + 7 * c_out + o)]
-                            for y in range(y0, y1):
-                                xrow = ((n * hp + y * sh + i * dh) * wp + j * dw) * c_in + cb
-                                grow = ((n * ho + y) * wo) * c_out + ob
-                                for xx in range(0, wo, 1):
-                                    xb = xrow + xx * sw * c_in
-                                    gb = grow + xx * c_out
-                                    v0 = x[_U(xb)]
-                                    v1 = x[_U(xb + 1)]
-                                    v2 = x[_U(xb + 2)]
-                                    v3 = x[_U(xb + 3)]
-                                    v4 = x[_U(xb + 4)]
-                                    v5 = x[_U(xb + 5)]
-                                    v6 = x[_U(xb + 6)]
-                                    v7 = x[_U(xb + 7)]
-                                    for o in range(16):
-                                        gv = g[_U(gb + o)]
-                                        a0[o] += v0 * gv
-                                        a1[o] += v1 * gv
-                                        a2[o] += v2 * gv
-                                        a3[o] += v3 * gv
-                                        a4[o] += v4 * gv
-                                        a5[o] += v5 * gv
-                                        a6[o] += v6 * gv
-                                        a7[o] += v7 * gv
-                            for o in range(16):
-                                part[_U(dst + o)] = a0[o]
-                                part[_U(dst + c_out + o)] = a1[o]
-                                part[_U(dst + 2 * c_out + o)] = a2[o]
-                                part[_U(dst + 3 * c_out + o)] = a3[o]
-                                part[_U(dst + 4 * c_out + o)] = a4[o]
-                                part[_U(dst + 5 * c_out + o)] = a5[o]
-                                part[_U(dst + 6 * c_out + o)] = a6[o]
-                                part[_U(dst + 7 * c_out + o)] = a7[o]
-                    for c in range(full, c_in):
-                        for ob in range(0, c_out, 16):
-                            dst = ((i * kw + j) * c_in + c) * c_out + ob
-                            for o in range(16):
-                                a0[o] = part[_U(dst + o)]
-                            for y in range(y0, y1):
-                                xrow = ((n * hp + y * sh + i * dh) * wp + j * dw) * c_in + c
-                                grow = ((n * ho + y) * wo) * c_out + ob
-                                for xx in range(0, wo, 1):
-                                    v0 = x[_U(xrow + xx * sw * c_in)]
-                                    gb = grow + xx * c_out
-                                    for o in range(16):
-                                        a0[o] += v0 * g[_U(gb + o)]
-                            for o in range(16):
-                                part[_U(dst + o)] = a0[o]
-            r += y1 - y0
+                    tap = (i * dh * wp + j * dw) * c_in
+                    wrow = ((f * kh + i) * kw + j) * c_in * lanes
+                    for c in range(0, c_in, 1):
+                        wb = wrow + c * lanes
+                        t = tap + c
+                        v0 = x[_U(b0 + t)]
+                        v1 = x[_U(b1 + t)]
+                        v2 = x[_U(b2 + t)]
+                        v3 = x[_U(b3 + t)]
+                        v4 = x[_U(b4 + t)]
+                        v5 = x[_U(b5 + t)]
+                        v6 = x[_U(b6 + t)]
+                        v7 = x[_U(b7 + t)]
+                        for o in range(lanes):
+                            wv = w[_U(wb + o)]
+                            a0[o] += v0 * wv
+                            a1[o] += v1 * wv
+                            a2[o] += v2 * wv
+                            a3[o] += v3 * wv
+                            a4[o] += v4 * wv
+                            a5[o] += v5 * wv
+                            a6[o] += v6 * wv
+                            a7[o] += v7 * wv
+            dst = m0 * c_out + f * lanes
+            if m0 + 8 <= pixels:
+                for o in range(lanes):
+                    out[_U(dst + o)] = a0[o]
+                    out[_U(dst + c_out + o)] = a1[o]
+                    out[_U(dst + 2 * c_out + o)] = a2[o]
+                    out[_U(dst + 3 * c_out + o)] = a3[o]
+                    out[_U(dst + 4 * c_out + o)] = a4[o]
+                    out[_U(dst + 5 * c_out + o)] = a5[o]
+                    out[_U(dst + 6 * c_out + o)] = a6[o]
+                    out[_U(dst + 7 * c_out + o)] = a7[o]
+            else:
+                rest = pixels - m0
+                for o in range(lanes):
+                    out[_U(dst + o)] = a0[o]
+                    if rest > 1:
+                        out[_U(dst + c_out + o)] = a1[o]
+                    if rest > 2:
+                        out[_U(dst + 2 * c_out + o)] = a2[o]
+                    if rest > 3:
+                        out[_U(dst + 3 * c_out + o)] = a3[o]
+                    if rest > 4:
+                        out[_U(dst + 4 * c_out + o)] = a4[o]
+                    if rest > 5:
+                        out[_U(dst + 5 * c_out + o)] = a5[o]
+                    if rest > 6:
+                        out[_U(dst + 6 * c_out + o)] = a6[o]
+
+    return forward
+
+
+def _make_weight_grad(lanes):
+    """The weight-gradient loop for blocks of ``lanes`` (16 or 32) output channels."""
+
+    @njit(parallel=True, fastmath=True, cache=True, boundscheck=False)
+    def weight_grad(x, g, partial, n_img, hp, wp, c_in, ho, wo, c_out, kh, kw, sh, sw, dh, dw):
+        """partial[t] (F_h·F_w·C_in·C_out, zeros on entry) += thread t's share of dL/dW = Σ_m
+        x_pad[tap of m] G[m] over output rows; channels past the last multiple of 8 one at a time."""
+        threads = partial.shape[0]
+        rows = n_img * ho
+        full = c_in - c_in % 8
+        for t in prange(threads):
+            part = partial[t]
+            a0 = numba.carray(_vector(lanes), lanes)
+            a1 = numba.carray(_vector(lanes), lanes)
+            a2 = numba.carray(_vector(lanes), lanes)
+            a3 = numba.carray(_vector(lanes), lanes)
+            a4 = numba.carray(_vector(lanes), lanes)
+            a5 = numba.carray(_vector(lanes), lanes)
+            a6 = numba.carray(_vector(lanes), lanes)
+            a7 = numba.carray(_vector(lanes), lanes)
+            r = t * rows // threads
+            r1 = (t + 1) * rows // threads
+            while r < r1:
+                n = r // ho
+                y0 = r - n * ho
+                y1 = min(ho, y0 + r1 - r)
+                for i in range(kh):
+                    for j in range(kw):
+                        for cb in range(0, full, 8):
+                            for ob in range(0, c_out, lanes):
+                                dst = ((i * kw + j) * c_in + cb) * c_out + ob
+                                for o in range(lanes):
+                                    a0[o] = part[_U(dst + o)]
+                                    a1[o] = part[_U(dst + c_out + o)]
+                                    a2[o] = part[_U(dst + 2 * c_out + o)]
+                                    a3[o] = part[_U(dst + 3 * c_out + o)]
+                                    a4[o] = part[_U(dst + 4 * c_out + o)]
+                                    a5[o] = part[_U(dst + 5 * c_out + o)]
+                                    a6[o] = part[_U(dst + 6 * c_out + o)]
+                                    a7[o] = part[_U(dst + 7 * c_out + o)]
+                                for y in range(y0, y1):
+                                    xrow = ((n * hp + y * sh + i * dh) * wp + j * dw) * c_in + cb
+                                    grow = ((n * ho + y) * wo) * c_out + ob
+                                    for xx in range(0, wo, 1):
+                                        xb = xrow + xx * sw * c_in
+                                        gb = grow + xx * c_out
+                                        v0 = x[_U(xb)]
+                                        v1 = x[_U(xb + 1)]
+                                        v2 = x[_U(xb + 2)]
+                                        v3 = x[_U(xb + 3)]
+                                        v4 = x[_U(xb + 4)]
+                                        v5 = x[_U(xb + 5)]
+                                        v6 = x[_U(xb + 6)]
+                                        v7 = x[_U(xb + 7)]
+                                        for o in range(lanes):
+                                            gv = g[_U(gb + o)]
+                                            a0[o] += v0 * gv
+                                            a1[o] += v1 * gv
+                                            a2[o] += v2 * gv
+                                            a3[o] += v3 * gv
+                                            a4[o] += v4 * gv
+                                            a5[o] += v5 * gv
+                                            a6[o] += v6 * gv
+                                            a7[o] += v7 * gv
+                                for o in range(lanes):
+                                    part[_U(dst + o)] = a0[o]
+                                    part[_U(dst + c_out + o)] = a1[o]
+                                    part[_U(dst + 2 * c_out + o)] = a2[o]
+                                    part[_U(dst + 3 * c_out + o)] = a3[o]
+                                    part[_U(dst + 4 * c_out + o)] = a4[o]
+                                    part[_U(dst + 5 * c_out + o)] = a5[o]
+                                    part[_U(dst + 6 * c_out + o)] = a6[o]
+                                    part[_U(dst + 7 * c_out + o)] = a7[o]
+                        for c in range(full, c_in):
+                            for ob in range(0, c_out, lanes):
+                                dst = ((i * kw + j) * c_in + c) * c_out + ob
+                                for o in range(lanes):
+                                    a0[o] = part[_U(dst + o)]
+                                for y in range(y0, y1):
+                                    xrow = ((n * hp + y * sh + i * dh) * wp + j * dw) * c_in + c
+                                    grow = ((n * ho + y) * wo) * c_out + ob
+                                    for xx in range(0, wo, 1):
+                                        v0 = x[_U(xrow + xx * sw * c_in)]
+                                        gb = grow + xx * c_out
+                                        for o in range(lanes):
+                                            a0[o] += v0 * g[_U(gb + o)]
+                                for o in range(lanes):
+                                    part[_U(dst + o)] = a0[o]
+                r += y1 - y0
+
+    return weight_grad
+
+
+# By lanes per block: 16 (2 x 256-bit or 1 x 512-bit registers per pixel), 32 (2 x 512-bit,
+# for CPUs with AVX-512 and layers whose C_out is a multiple of 32).
+forward = {lanes: _make_forward(lanes) for lanes in (16, 32)}
+weight_grad = {lanes: _make_weight_grad(lanes) for lanes in (16, 32)}
 
 
 @njit(parallel=True, cache=True, boundscheck=False)
@@ -282,20 +317,20 @@ def warm_up(x):
 @njit(cache=True, boundscheck=False)
 def pack_filters(w, out, flipped):
     """The filters w (C_out, C, F_h, F_w), C-contiguous, as ``forward`` reads them: out
-    (blocks, F_h, F_w, K, 16) with out[f, i, j, k, l] = w[16f + l, k, i, j], zero past C_out.
-    ``flipped``: the input gradient's filters instead, out[f, i, j, o, l] = w[o, 16f + l,
+    (blocks, F_h, F_w, K, L) with out[f, i, j, k, l] = w[Lf + l, k, i, j], zero past C_out.
+    ``flipped``: the input gradient's filters instead, out[f, i, j, o, l] = w[o, Lf + l,
     F_h-1-i, F_w-1-j] (flipped, input and output channels swapped), zero past C.
     One thread, in order of the output (a memory-bound copy: waking the pool for it costs more
     than it saves at batch 1)."""
     out_c, c_in, kh, kw = w.shape
-    inner = out.shape[3]
+    inner, width = out.shape[3], out.shape[4]
     lanes = c_in if flipped else out_c
     for f in range(out.shape[0]):
         for i in range(kh):
             for j in range(kw):
                 for k in range(inner):
-                    for l in range(16):
-                        lane = 16 * f + l
+                    for l in range(width):
+                        lane = width * f + l
                         value = np.float32(0)
                         if lane < lanes:
                             if flipped:

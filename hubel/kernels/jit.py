@@ -27,6 +27,7 @@ _lock = threading.Lock()
 _modules = {}  # name → the compiled kernels' module, False when numba is missing or failed
 _wanted = os.environ.get("HUBEL_JIT", "").strip() not in ("0", "false", "no", "off")
 _forked = False
+_wide = None  # wide_vectors(), once known
 # Element-wise passes over less than this stay in NumPy. Waking the pool costs more than such a
 # pass, and next to matrix products it is worse: OpenBLAS's workers spin for a while after each
 # product and take the core from numba's (the homework MLP's ReLU on 1 MiB went from 24 to
@@ -99,6 +100,22 @@ class use_jit:
         global _wanted
         _wanted = self._previous
         return False
+
+
+def wide_vectors() -> bool:
+    """True when numba compiles for a CPU with AVX-512 (the features it compiles for: the
+    host's, or NUMBA_CPU_FEATURES when set, as numba itself decides): ``conv_jit.py``'s 32-lane
+    loops need its 32 vector registers of 512 bits."""
+    global _wide
+    if _wide is None:
+        import llvmlite.binding as llvm
+        from numba.core import config
+
+        features = config.CPU_FEATURES
+        if features is None:
+            features = llvm.get_host_cpu_features().flatten()
+        _wide = "+avx512f" in features.split(",")
+    return _wide
 
 
 def threads() -> int:

@@ -33,6 +33,11 @@ def run(arrays, options, mode, use_jit=True, seed=0):
 
 
 def assert_direct_equals_reference(shapes, options, seed=0):
+    """Within float32 rounding of sums of up to ``terms`` products (atol grows with them:
+    4.5e-5 seen on 864-term sums of standard normals)."""
+    (_, c, *_), (out_c, _, kh, kw) = shapes[:2]
+    terms = max(c, out_c) * kh * kw
+    tolerance = dict(rtol=TOLERANCE["rtol"], atol=max(TOLERANCE["atol"], 1.5e-7 * terms))
     rng = np.random.default_rng(seed)
     arrays = [rng.standard_normal(shape) for shape in shapes]
     reference, _ = run(arrays, options, "reference")
@@ -40,7 +45,7 @@ def assert_direct_equals_reference(shapes, options, seed=0):
     assert direct, "the direct kernel did not run"
     for ref, got in zip(reference, fast):
         assert got.dtype == ref.dtype == np.float32 and got.shape == ref.shape
-        np.testing.assert_allclose(got, ref, **TOLERANCE)
+        np.testing.assert_allclose(got, ref, **tolerance)
 
 
 @settings(max_examples=80, deadline=None, derandomize=True)
@@ -67,10 +72,38 @@ def test_direct_conv_equals_reference_on_generated_dense_configs(config):
         ((2, 8, 6, 6), (16, 8, 2, 2), dict(padding="same")),  # even kernel: uneven padding
         ((1, 16, 4, 4), (16, 16, 3, 3), dict(padding=3)),  # padding wider than the span
         ((2, 9, 7, 7), (17, 9, 3, 3), dict(stride=3)),  # C_out one past a multiple of 16
+        ((3, 32, 7, 7), (32, 32, 3, 3), dict(padding=1)),  # 32 lanes both ways, 147 pixels
+        ((2, 32, 9, 9), (64, 32, 3, 3), dict(stride=2, padding=1)),  # ResNet-20's second
+        ((1, 48, 6, 6), (96, 48, 3, 3), dict(padding=1)),  # 3 blocks of 32; dL/dx: 16 lanes
     ],
 )
-def test_direct_conv_equals_reference_on_network_shapes(x_shape, w_shape, options):
+@pytest.mark.parametrize("wide", [False, True], ids=["16-lane", "32-lane"])
+def test_direct_conv_equals_reference_on_network_shapes(
+    x_shape, w_shape, options, wide, monkeypatch
+):
+    """Both register blockings: 16 lanes (every CPU) and 32 (AVX-512 only, where it exists)."""
+    if wide and not jit.wide_vectors():
+        pytest.skip("this CPU has no AVX-512: the 32-lane loops are not used here")
+    monkeypatch.setattr(jit, "_wide", wide)
+    assert conv_direct.lanes(32) == (32 if wide else 16)
     assert_direct_equals_reference([x_shape, w_shape, (w_shape[0],)], options)
+
+
+def test_wide_loops_use_512_bit_registers_on_an_avx512_cpu():
+    """The function attribute set in ``conv_jit._vector`` reaches LLVM: the 32-lane forward
+    loop's machine code works in zmm (512-bit) registers, the 16-lane one too."""
+    if not jit.wide_vectors():
+        pytest.skip("this CPU has no AVX-512")
+    import numba
+
+    compiled = jit.module("conv_jit")
+    for lanes in (16, 32):
+        # compiled afresh (machine code loaded from numba's cache has no assembly to show)
+        loop = numba.njit(parallel=True, fastmath=True)(compiled.forward[lanes].py_func)
+        x, w, out = (np.zeros(size, np.float32) for size in (4 * 4 * 4, 9 * 4 * lanes, lanes))
+        loop(x, w, out, 1, 4, 4, 4, 1, 1, lanes, 3, 3, 1, 1, 1, 1, False)
+        asm = "".join(loop.inspect_asm().values())
+        assert "vfmadd231ps" in asm and "zmm" in asm, lanes
 
 
 def test_direct_conv_takes_only_what_it_accepts():
