@@ -30,7 +30,6 @@ from ..geometry import Window
 from . import jit, parallel
 
 
-
 def lanes(count: int) -> int:
     """Output channels per register block of ``conv_jit.py`` for a layer of ``count`` output
     channels: 32 on a CPU with AVX-512 when ``count`` is a multiple of 32 (1.4x faster than 16

@@ -84,11 +84,12 @@ def _make_forward(lanes):
         """out (N·H_out·W_out·C_out) = the convolution of x (N·H_pad·W_pad·C_in) with w, packed
         (C_out/lanes, F_h, F_w, C_in, lanes), at strides (sh, sw) and dilations (dh, dw).
 
-        Items of 8 pixels x ``lanes`` filters run in parallel; the last block of pixels repeats its last
-        pixel and stores only the real ones. ``by_filters``: the items go filter block by filter
-        block, so that one block's filters stay in cache while every pixel passes (layers whose
-        filters outweigh their pixels: ResNet-18's last stages at batch 1); else pixel block by
-        pixel block, so that a block's input stays in cache for every filter block."""
+        Items of 8 pixels x ``lanes`` filters run in parallel; the last block of pixels
+        repeats its last pixel and stores only the real ones. ``by_filters``: the items go
+        filter block by filter block, so that one block's filters stay in cache while every
+        pixel passes (layers whose filters outweigh their pixels: ResNet-18's last stages at
+        batch 1); else pixel block by pixel block, so that a block's input stays in cache for
+        every filter block."""
         pixels = n_img * ho * wo
         last = pixels - 1
         blocks = (pixels + 7) // 8
@@ -187,8 +188,9 @@ def _make_weight_grad(lanes):
 
     @njit(parallel=True, fastmath=True, cache=True, boundscheck=False)
     def weight_grad(x, g, partial, n_img, hp, wp, c_in, ho, wo, c_out, kh, kw, sh, sw, dh, dw):
-        """partial[t] (F_h·F_w·C_in·C_out, zeros on entry) += thread t's share of dL/dW = Σ_m
-        x_pad[tap of m] G[m] over output rows; channels past the last multiple of 8 one at a time."""
+        """partial[t] (F_h·F_w·C_in·C_out, zeros on entry) += thread t's share of dL/dW =
+        Σ_m x_pad[tap of m] G[m] over output rows; channels past the last multiple of 8 one at
+        a time."""
         threads = partial.shape[0]
         rows = n_img * ho
         full = c_in - c_in % 8
