@@ -15,6 +15,11 @@ takes when the compiled kernels are in force (``jit.py``); the reference is
 
   with input and output channels swapped (W_iᵀ). Only the cells u of the unpadded input are
   computed: ``_spread`` builds the window of G_zp they read, L + (F-1)·D cells per axis.
+  That is the stride-1 case. With S > 1 most of G_z is zeros (3/4 of it at S = 2), and so
+  would be 3/4 of the products: there the input cells are split by phase, u = q·S + r, and
+  each phase gets only the taps whose i·D ≡ r (mod S) (``_phases``), a stride-1 correlation
+  of G itself. At S = 2 with a 3x3 kernel: 2x2, 2x1, 1x2 and 1x1 taps, 9 products per
+  output cell in all, as many as the forward pass.
 
 Why: ResNet-20's 16-64 channel layers give a matrix product with 16-64 columns and an inner
 dimension of 144-576, which BLAS runs at a third of the machine's speed, while im2col moves as
@@ -23,6 +28,8 @@ layers at 180-240 GFLOP/s on 2 cores (``benchmarks/conv_layers.py``), PyTorch's 
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -77,17 +84,27 @@ def _pack(kernels, weight, flipped: bool):
 def _correlate(kernels, source, packed, out_c, out_hw, stride, dilation):
     """Run the compiled forward loop: ``source`` (N, H, W, C) C-contiguous float32, ``packed``
     filters (``_pack``) → (N, H_out, W_out, C_out) C-contiguous."""
+    blocks, block = packed.shape[0], packed.shape[4]
+    out = np.empty((source.shape[0], *out_hw, blocks * block), dtype=np.float32)
+    _run_forward(kernels, source, (0, 0), packed, out, out_hw, stride, dilation, (0, 0, 1, 1))
+    return out if out.shape[3] == out_c else np.ascontiguousarray(out[..., :out_c])
+
+
+def _run_forward(kernels, source, corner, packed, out, out_hw, stride, dilation, out_place):
+    """The compiled forward loop over ``source`` (N, H, W, C) C-contiguous from its cell
+    ``corner`` = (y, x) on, into ``out`` (N, rows, cols, blocks·lanes) C-contiguous: output
+    pixel (y, x) of the H_out x W_out result goes to (y₀ + y·s_y, x₀ + x·s_x), ``out_place``
+    = (y₀, x₀, s_y, s_x)."""
     n, height, width, c = source.shape
     blocks, kh, kw, _, block = packed.shape
-    padded_c = blocks * block
-    out = np.empty((n, *out_hw, padded_c), dtype=np.float32)
     # Filter blocks outer when the filters outweigh the input (ResNet-18's last stage at
     # batch 1: 9.4 MB of filters, 0.1 MB of input), else pixel blocks outer.
     by_filters = packed.nbytes > source.nbytes
-    geometry = (n, height, width, c, *out_hw, padded_c, kh, kw, *stride, *dilation, by_filters)
-    flat = (source.reshape(-1), packed.reshape(-1), out.reshape(-1))
-    jit.run(kernels.forward[block], *flat, *geometry)
-    return out if padded_c == out_c else np.ascontiguousarray(out[..., :out_c])
+    geometry = (n, height, width, c, *out_hw, out.shape[3], kh, kw, *stride, *dilation)
+    start = (corner[0] * width + corner[1]) * c
+    flat = (source.reshape(-1)[start:], packed.reshape(-1), out.reshape(-1))
+    spot = (*out.shape[1:3], *out_place)
+    jit.run(kernels.forward[block], *flat, *geometry, by_filters, spot)
 
 
 def forward(ctx, padded, weight, bias, window: Window, out_hw):
@@ -112,13 +129,103 @@ def backward(ctx, grad, need_x: bool, need_w: bool):
     grad_w = _weight_grad(ctx, padded, grad) if need_w else None
     grad_x = None
     if need_x:
-        n, c, height, width = ctx.x_shape
-        spread = _spread(grad, ctx.window, (height, width))
-        # W'[i', j', o, c] = W[o, c, F_h-1-i', F_w-1-j']: flipped, input and output swapped.
-        flipped = _pack(ctx.jit_kernels, weight, flipped=True)
-        dilation = ctx.window.dilation
-        grad_x = _correlate(ctx.jit_kernels, spread, flipped, c, (height, width), (1, 1), dilation)
+        height, width = ctx.x_shape[2:]
+        if ctx.window.stride == (1, 1):
+            spread = _spread(grad, ctx.window, (height, width))
+            # W'[i', j', o, c] = W[o, c, F_h-1-i', F_w-1-j']: flipped, input and output swapped.
+            flipped = _pack(ctx.jit_kernels, weight, flipped=True)
+            grad_x = _correlate(
+                ctx.jit_kernels,
+                spread,
+                flipped,
+                ctx.x_shape[1],
+                (height, width),
+                (1, 1),
+                ctx.window.dilation,
+            )
+        else:
+            grad_x = _input_grad_by_phases(ctx, grad, weight, (height, width))
     return grad_x, grad_w
+
+
+def _phases(size, out_size, before, kernel, stride, dilation):
+    """One axis of a strided layer's input gradient, split by phase (module docstring): for
+    each r < S, the padded cells u ≡ r (mod S) of the unpadded input, u = q·S + r, get
+
+        dL/dx_pad[q·S + r] = Σ_t G[q - k₀ - D'·t] W_{i_t}
+
+    over the taps i with i·D ≡ r (mod S), in increasing order: i_t = i₀ + (S/g)·t,
+    k₀ = (i₀·D - r)/S, D' = D/g, g = gcd(S, D); a stride-1 correlation of G with those taps
+    flipped, dilation D'. Yields (first, taps, D', count, offset, length): the phase's cells
+    are x[first::S] (count of them), computed from G padded by ``offset`` before (negative:
+    cropped) to ``length`` cells."""
+    g = math.gcd(stride, dilation)
+    for r in range(stride):
+        taps = [i for i in range(kernel) if (i * dilation - r) % stride == 0]
+        q_lo = -(-(before - r) // stride)  # the first q with q·S + r ≥ before
+        q_hi = (before + size - 1 - r) // stride
+        count = q_hi - q_lo + 1
+        first = q_lo * stride + r - before
+        if count <= 0:
+            continue
+        if not taps:
+            yield first, taps, 1, count, 0, 0
+            continue
+        k0 = (taps[0] * dilation - r) // stride
+        step = dilation // g
+        offset = k0 + step * (len(taps) - 1) - q_lo
+        yield first, taps, step, count, offset, count + step * (len(taps) - 1)
+
+
+def _input_grad_by_phases(ctx, grad, weight, in_hw):
+    """dL/dx of a strided layer as S_h·S_w stride-1 correlations of G itself, one per phase
+    of the input cells (``_phases``), each written straight into its cells of dL/dx: the
+    products of the zero-inserted G (``_spread``, S_h·S_w times as many, most of them with
+    zeros) are never made. G is padded once, by the most any phase needs."""
+    kernels, window = ctx.jit_kernels, ctx.window
+    n, c = ctx.x_shape[:2]
+    top, _, left, _ = window.padding
+    axes = [
+        list(_phases(size, out_size, before, *geometry))
+        for size, out_size, before, geometry in zip(
+            in_hw, grad.shape[1:3], (top, left), zip(window.kernel, window.stride, window.dilation)
+        )
+    ]
+    width = lanes(c)
+    padded_c = -(-c // width) * width
+    covered = [sum(phase[3] for phase in axis if phase[1]) for axis in axes]
+    full = covered == list(in_hw)
+    grad_x = (np.empty if full else np.zeros)((n, *in_hw, padded_c), dtype=np.float32)
+    # One padded G for every phase: phase p reads it from (pad - offset_p) on.
+    pads = [max([0] + [phase[4] for phase in axis if phase[1]]) for axis in axes]
+    sizes = [
+        max([1] + [pad - phase[4] + phase[5] for phase in axis if phase[1]])
+        for pad, axis in zip(pads, axes)
+    ]
+    source = np.empty((n, *sizes, grad.shape[3]), dtype=np.float32)
+    place = kernels.place if source.nbytes >= jit.MIN_BYTES else kernels.place_serial
+    jit.run(place, grad, source, *pads)
+    (rows, cols), (pad_h, pad_w) = axes, pads
+    sh, sw = window.stride
+    for first_h, taps_h, step_h, count_h, offset_h, _ in rows:
+        for first_w, taps_w, step_w, count_w, offset_w, _ in cols:
+            if not taps_h or not taps_w:
+                continue
+            flipped = _pack(kernels, weight[:, :, taps_h][:, :, :, taps_w], flipped=True)
+            corner = (pad_h - offset_h, pad_w - offset_w)
+            out_place = (first_h, first_w, sh, sw)
+            _run_forward(
+                kernels,
+                source,
+                corner,
+                flipped,
+                grad_x,
+                (count_h, count_w),
+                (1, 1),
+                (step_h, step_w),
+                out_place,
+            )
+    return grad_x if padded_c == c else np.ascontiguousarray(grad_x[..., :c])
 
 
 def _weight_grad(ctx, padded, grad):
@@ -141,29 +248,16 @@ def _weight_grad(ctx, padded, grad):
 
 
 def _spread(grad, window: Window, in_hw):
-    """The cells of G_zp (module docstring) that the unpadded input's gradient reads:
-    (N, H + (F_h-1)·D_h, W + (F_w-1)·D_w, C_out), G's values S cells apart, zeros elsewhere."""
-    n, ho, wo, out_c = grad.shape
+    """The cells of G_zp (module docstring) that the unpadded input's gradient reads at stride 1:
+    (N, H + (F_h-1)·D_h, W + (F_w-1)·D_w, C_out), G padded (or cropped) by the offsets."""
+    n, _, _, out_c = grad.shape
     top, _, left, _ = window.padding
-    sizes, places = [], []
-    for size, out_size, pad_before, kernel, stride, dilation in zip(
-        in_hw, (ho, wo), (top, left), window.kernel, window.stride, window.dilation
-    ):
-        length = size + (kernel - 1) * dilation
-        offset = (kernel - 1) * dilation - pad_before  # where G[0] lands
-        first = max(0, -(offset // stride))  # the first y with offset + y·S ≥ 0
-        last = min(out_size - 1, (length - 1 - offset) // stride)  # the last inside
-        cells = slice(offset + first * stride, offset + last * stride + 1, stride)
-        sizes.append(length)
-        places.append((offset, slice(first, last + 1), cells))
-    if window.stride == (1, 1):  # G itself, padded (or cropped) by the offsets: one pass
-        out = np.empty((n, *sizes, out_c), dtype=grad.dtype)
-        compiled = jit.module("conv_jit")
-        place = compiled.place if out.nbytes >= jit.MIN_BYTES else compiled.place_serial
-        jit.run(place, grad, out, places[0][0], places[1][0])
-        return out
-    out = np.zeros((n, *sizes, out_c), dtype=grad.dtype)
-    (_, rows, row_cells), (_, cols, col_cells) = places
-    if rows.stop > rows.start and cols.stop > cols.start:
-        out[:, row_cells, col_cells] = grad[:, rows, cols]
+    sizes = [size + (k - 1) * d for size, k, d in zip(in_hw, window.kernel, window.dilation)]
+    offsets = [
+        (k - 1) * d - before for k, d, before in zip(window.kernel, window.dilation, (top, left))
+    ]
+    out = np.empty((n, *sizes, out_c), dtype=grad.dtype)
+    compiled = jit.module("conv_jit")
+    place = compiled.place if out.nbytes >= jit.MIN_BYTES else compiled.place_serial
+    jit.run(place, grad, out, *offsets)
     return out

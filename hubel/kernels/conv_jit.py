@@ -76,13 +76,29 @@ def _base(m, ho, wo, hp, wp, c_in, sh, sw):
     return ((n * hp + y * sh) * wp + x * sw) * c_in
 
 
+@njit(inline="always", cache=True)
+def _spot(m, ho, wo, out_place):
+    """Pixel index in the output of output pixel m = (n·H_out + y)·W_out + x: (n, y₀ + y·s_y,
+    x₀ + x·s_x) of an (N, rows, cols) grid, out_place = (rows, cols, y₀, x₀, s_y, s_x)."""
+    rows, cols, y0, x0, sy, sx = out_place
+    n = m // (ho * wo)
+    r = m - n * (ho * wo)
+    y = r // wo
+    x = r - y * wo
+    return (n * rows + y0 + y * sy) * cols + x0 + x * sx
+
+
 def _make_forward(lanes):
     """The forward loop for blocks of ``lanes`` (16 or 32) output channels."""
 
     @njit(parallel=True, fastmath=True, cache=True, boundscheck=False)
-    def forward(x, w, out, n_img, hp, wp, c_in, ho, wo, c_out, kh, kw, sh, sw, dh, dw, by_filters):
-        """out (N·H_out·W_out·C_out) = the convolution of x (N·H_pad·W_pad·C_in) with w, packed
-        (C_out/lanes, F_h, F_w, C_in, lanes), at strides (sh, sw) and dilations (dh, dw).
+    def forward(
+        x, w, out, n_img, hp, wp, c_in, ho, wo, c_out, kh, kw, sh, sw, dh, dw, by_filters, out_place
+    ):
+        """out = the convolution of x (N·H_pad·W_pad·C_in) with w, packed (C_out/lanes, F_h,
+        F_w, C_in, lanes), at strides (sh, sw) and dilations (dh, dw): output pixel (n, y, x)
+        at ``_spot``'s place in out (N·rows·cols·C_out), ``out_place`` = (rows, cols, y₀, x₀,
+        s_y, s_x); (H_out, W_out, 0, 0, 1, 1) for a dense output.
 
         Items of 8 pixels x ``lanes`` filters run in parallel; the last block of pixels
         repeats its last pixel and stores only the real ones. ``by_filters``: the items go
@@ -152,33 +168,24 @@ def _make_forward(lanes):
                             a5[o] += v5 * wv
                             a6[o] += v6 * wv
                             a7[o] += v7 * wv
-            dst = m0 * c_out + f * lanes
-            if m0 + 8 <= pixels:
-                for o in range(lanes):
-                    out[_U(dst + o)] = a0[o]
-                    out[_U(dst + c_out + o)] = a1[o]
-                    out[_U(dst + 2 * c_out + o)] = a2[o]
-                    out[_U(dst + 3 * c_out + o)] = a3[o]
-                    out[_U(dst + 4 * c_out + o)] = a4[o]
-                    out[_U(dst + 5 * c_out + o)] = a5[o]
-                    out[_U(dst + 6 * c_out + o)] = a6[o]
-                    out[_U(dst + 7 * c_out + o)] = a7[o]
-            else:
-                rest = pixels - m0
-                for o in range(lanes):
-                    out[_U(dst + o)] = a0[o]
-                    if rest > 1:
-                        out[_U(dst + c_out + o)] = a1[o]
-                    if rest > 2:
-                        out[_U(dst + 2 * c_out + o)] = a2[o]
-                    if rest > 3:
-                        out[_U(dst + 3 * c_out + o)] = a3[o]
-                    if rest > 4:
-                        out[_U(dst + 4 * c_out + o)] = a4[o]
-                    if rest > 5:
-                        out[_U(dst + 5 * c_out + o)] = a5[o]
-                    if rest > 6:
-                        out[_U(dst + 6 * c_out + o)] = a6[o]
+            # Where each pixel's sums go (a repeated last pixel writes its own values again).
+            d0 = _spot(min(m0, last), ho, wo, out_place) * c_out + f * lanes
+            d1 = _spot(min(m0 + 1, last), ho, wo, out_place) * c_out + f * lanes
+            d2 = _spot(min(m0 + 2, last), ho, wo, out_place) * c_out + f * lanes
+            d3 = _spot(min(m0 + 3, last), ho, wo, out_place) * c_out + f * lanes
+            d4 = _spot(min(m0 + 4, last), ho, wo, out_place) * c_out + f * lanes
+            d5 = _spot(min(m0 + 5, last), ho, wo, out_place) * c_out + f * lanes
+            d6 = _spot(min(m0 + 6, last), ho, wo, out_place) * c_out + f * lanes
+            d7 = _spot(min(m0 + 7, last), ho, wo, out_place) * c_out + f * lanes
+            for o in range(lanes):
+                out[_U(d0 + o)] = a0[o]
+                out[_U(d1 + o)] = a1[o]
+                out[_U(d2 + o)] = a2[o]
+                out[_U(d3 + o)] = a3[o]
+                out[_U(d4 + o)] = a4[o]
+                out[_U(d5 + o)] = a5[o]
+                out[_U(d6 + o)] = a6[o]
+                out[_U(d7 + o)] = a7[o]
 
     return forward
 
