@@ -33,6 +33,10 @@ _wide = None  # wide_vectors(), once known
 # product and take the core from numba's (the homework MLP's ReLU on 1 MiB went from 24 to
 # 31 ms a step compiled; so did a compiled Adam, which hubel therefore does not have).
 MIN_BYTES = 4 << 20
+# From this size up to MIN_BYTES an element-wise pass runs compiled on the calling thread alone
+# (``pass_threads``): one pass instead of NumPy's several, no pool to wake, no core taken from
+# a spinning OpenBLAS worker. Below it, NumPy.
+SERIAL_BYTES = 256 << 10
 
 
 def module(name: str):
@@ -125,12 +129,20 @@ def threads() -> int:
     return max(1, min(parallel.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
 
 
-def run(function, *args):
-    """``function(*args)``, one compiled call at a time, on ``threads()`` threads."""
+def pass_threads(nbytes: int) -> int:
+    """Threads for an element-wise pass over ``nbytes``: all of ``threads()`` from
+    ``MIN_BYTES`` on, else one."""
+    return threads() if nbytes >= MIN_BYTES else 1
+
+
+def run(function, *args, threads: int | None = None):
+    """``function(*args)``, one compiled call at a time, on ``threads`` threads (default
+    ``threads()``)."""
     import numba
 
+    count = globals()["threads"]() if threads is None else threads
     with _lock:
-        numba.set_num_threads(threads())
+        numba.set_num_threads(count)
         return function(*args)
 
 

@@ -170,10 +170,10 @@ class Train:
 
 def _compiled(view):
     """The compiled loops (``pointwise_jit.py``) for a float32 (M, C) view of at least
-    ``jit.MIN_BYTES``, else None."""
+    ``jit.SERIAL_BYTES``, else None."""
     if view.ndim != 2 or type(view).__module__ != "numpy" or view.dtype != np.float32:
         return None
-    if not view.flags.c_contiguous or view.shape[0] == 0 or view.nbytes < jit.MIN_BYTES:
+    if not view.flags.c_contiguous or view.shape[0] == 0 or view.nbytes < jit.SERIAL_BYTES:
         return None
     return jit.module("pointwise_jit")
 
@@ -181,8 +181,9 @@ def _compiled(view):
 def _compiled_forward(ctx, view, x_shape, weight, bias, eps):
     """``Train.forward`` in two compiled passes: the per-channel sums, then the affine."""
     compiled, (m, c) = ctx.compiled, view.shape
-    partial = np.zeros((jit.threads(), 2, c))
-    jit.run(compiled.channel_sums, view, partial)
+    threads = jit.pass_threads(view.nbytes)
+    partial = np.zeros((threads, 2, c))
+    jit.run(compiled.channel_sums, view, partial, threads=threads)
     shifted_sum, shifted_squares = partial.sum(axis=0)
     offset = shifted_sum / m  # μ - x₀
     mean = (view[0] + offset).astype(view.dtype)
@@ -191,7 +192,7 @@ def _compiled_forward(ctx, view, x_shape, weight, bias, eps):
     scale = (inv_std if weight is None else weight * inv_std).astype(view.dtype)
     beta = np.zeros(c, view.dtype) if bias is None else bias.astype(view.dtype)
     y = np.empty(view.shape, dtype=view.dtype)
-    jit.run(compiled.affine, view, mean, scale, beta, y)
+    jit.run(compiled.affine, view, mean, scale, beta, y, threads=threads)
     ctx.batch_mean, ctx.batch_var = mean, var
     ctx.save_for_backward(view, mean, weight, inv_std)
     ctx.x_shape = x_shape
@@ -202,8 +203,9 @@ def _compiled_backward(ctx, grad, view, mean, weight, inv_std):
     """``Train.backward`` in two compiled passes: Σg and Σg(x - μ), then dL/dx."""
     compiled, (m, c) = ctx.compiled, view.shape
     grad = np.ascontiguousarray(grad, dtype=view.dtype)
-    partial = np.zeros((jit.threads(), 2, c))
-    jit.run(compiled.grad_sums, grad, view, mean.astype(np.float64), partial)
+    threads = jit.pass_threads(view.nbytes)
+    partial = np.zeros((threads, 2, c))
+    jit.run(compiled.grad_sums, grad, view, mean.astype(np.float64), partial, threads=threads)
     sum_g, sum_g_centred = partial.sum(axis=0)
     sum_g = sum_g.astype(view.dtype)
     sum_g_xhat = (sum_g_centred * inv_std).astype(view.dtype)
@@ -213,7 +215,8 @@ def _compiled_backward(ctx, grad, view, mean, weight, inv_std):
         scale = (inv_std if weight is None else weight * inv_std).astype(view.dtype)
         grad_x = np.empty(view.shape, dtype=view.dtype)
         mean_g = (sum_g / m).astype(view.dtype)
-        jit.run(compiled.input_grad, grad, view, mean, slope, mean_g, scale, grad_x)
+        arrays = (grad, view, mean, slope, mean_g, scale, grad_x)
+        jit.run(compiled.input_grad, *arrays, threads=threads)
         grad_x = _like(grad_x, ctx.x_shape)
     return grad_x, sum_g_xhat, sum_g
 

@@ -22,13 +22,13 @@ def memory(a):
 
 def _compiled(*arrays):
     """The compiled loops when they are in force and take these arrays (NumPy float32 of one
-    memory layout that ``memory`` reads, at least ``jit.MIN_BYTES``), else None."""
+    memory layout that ``memory`` reads, at least ``jit.SERIAL_BYTES``), else None."""
     first = arrays[0]
     if type(first).__module__ != "numpy" or first.dtype != np.float32:
         return None
     if any(a.dtype != np.float32 or a.strides != first.strides for a in arrays[1:]):
         return None
-    if first.nbytes < jit.MIN_BYTES or memory(first) is None:
+    if first.nbytes < jit.SERIAL_BYTES or memory(first) is None:
         return None
     return jit.module("pointwise_jit")
 
@@ -39,7 +39,7 @@ def forward(ctx, x):
     y = xp.empty_like(x)
     compiled = _compiled(x, y)
     if compiled is not None:
-        jit.run(compiled.relu_forward, memory(x), memory(y))
+        jit.run(compiled.relu_forward, memory(x), memory(y), threads=jit.pass_threads(x.nbytes))
     else:
         parallel.over_batch(lambda s: xp.maximum(x[s], 0, out=y[s]), y)
     ctx.save_for_backward(y)
@@ -53,7 +53,8 @@ def backward(ctx, grad):
     out = xp.empty_like(y, dtype=grad.dtype)
     compiled = _compiled(y, grad, out)
     if compiled is not None:
-        jit.run(compiled.relu_backward, memory(grad), memory(y), memory(out))
+        threads = jit.pass_threads(out.nbytes)
+        jit.run(compiled.relu_backward, memory(grad), memory(y), memory(out), threads=threads)
         return out
     parallel.over_batch(lambda s: xp.multiply(grad[s], y[s] > 0, out=out[s]), out, blocked=True)
     return out

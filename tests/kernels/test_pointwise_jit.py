@@ -15,11 +15,13 @@ pytest.importorskip("numba")
 TOLERANCE = dict(rtol=2e-5, atol=2e-5)
 
 
-@pytest.fixture(autouse=True)
-def _small_arrays_compiled_too(monkeypatch):
-    """The tests' arrays are small: let them take the compiled path (``jit.MIN_BYTES``); and
-    the fast kernels are in force (``make test-reference`` runs this file too)."""
-    monkeypatch.setattr(jit, "MIN_BYTES", 0)
+@pytest.fixture(autouse=True, params=["all threads", "one thread"])
+def _small_arrays_compiled_too(monkeypatch, request):
+    """The tests' arrays are small: let them take the compiled path (``jit.SERIAL_BYTES``), on
+    every thread (``jit.MIN_BYTES`` 0) or on the calling thread alone (every array under it);
+    and the fast kernels are in force (``make test-reference`` runs this file too)."""
+    monkeypatch.setattr(jit, "SERIAL_BYTES", 0)
+    monkeypatch.setattr(jit, "MIN_BYTES", 0 if request.param == "all threads" else 1 << 40)
     with kernels.use("fast"):
         yield
 
@@ -29,9 +31,9 @@ def compiled_calls(monkeypatch):
     """The names of the compiled functions ``jit.run`` ran during the test."""
     calls, run = [], jit.run
 
-    def spy(function, *args):
+    def spy(function, *args, threads=None):
         calls.append(function.__name__)
-        return run(function, *args)
+        return run(function, *args, threads=threads)
 
     monkeypatch.setattr(jit, "run", spy)
     return calls
@@ -139,12 +141,30 @@ def test_without_the_compiled_kernels_nothing_compiled_runs(compiled_calls):
     assert compiled_calls == []
 
 
-def test_passes_under_min_bytes_stay_in_numpy(compiled_calls, monkeypatch):
-    monkeypatch.setattr(jit, "MIN_BYTES", 1 << 20)
+def test_passes_under_serial_bytes_stay_in_numpy(compiled_calls, monkeypatch):
+    monkeypatch.setattr(jit, "SERIAL_BYTES", 1 << 20)
     F.relu(hb.tensor(channels_last_map((2, 16, 4, 4))))
     assert compiled_calls == []
     F.relu(hb.tensor(channels_last_map((4, 16, 64, 64))))  # 1 MiB
     assert compiled_calls == ["relu_forward"]
+
+
+def test_passes_under_min_bytes_run_on_one_thread(monkeypatch):
+    """From SERIAL_BYTES to MIN_BYTES a pass runs compiled on the calling thread alone (no
+    pool woken next to a spinning BLAS worker); from MIN_BYTES on, on every thread."""
+    monkeypatch.setattr(jit, "SERIAL_BYTES", 1 << 10)
+    monkeypatch.setattr(jit, "MIN_BYTES", 1 << 20)
+    seen, run = [], jit.run
+    monkeypatch.setattr(
+        jit, "run", lambda f, *a, threads=None: seen.append(threads) or run(f, *a, threads=threads)
+    )
+    bn = nn.BatchNorm2d(16)
+    for shape in [(2, 16, 8, 8), (4, 16, 64, 64)]:  # 8 KiB, 1 MiB
+        seen.clear()
+        bn(hb.tensor(channels_last_map(shape), requires_grad=True)).sum().backward()
+        F.relu(hb.tensor(channels_last_map(shape)))
+        expected = 1 if shape[0] == 2 else jit.threads()
+        assert seen and all(t == expected for t in seen), (shape, seen)
 
 
 def test_the_pool_waits_passively_and_the_environment_is_left_as_it_was():
