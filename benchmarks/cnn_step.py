@@ -27,7 +27,6 @@ import hubel as hb
 from hubel import nn, optim
 from hubel.functional import activation, conv, norm, pool
 from hubel.kernels import conv as conv_kernel
-from hubel.kernels import pool as pool_kernel
 
 BATCH, STEPS = 128, 15
 
@@ -140,7 +139,7 @@ OPS = [  # wall time per op, every thread working
     (conv.Conv2d, "backward", "conv backward"),
     (norm.BatchNormTrain, "forward", "batch norm forward"),
     (norm.BatchNormTrain, "backward", "batch norm backward"),
-    (pool_kernel, "_max_windows", "max pool forward"),
+    (pool.MaxPool2d, "forward", "max pool forward"),
     (pool.MaxPool2d, "backward", "max pool backward"),
     (activation.ReLU, "forward", "ReLU forward"),
     (activation.ReLU, "backward", "ReLU backward"),
@@ -158,7 +157,7 @@ CONV_PARTS = [  # inside the convolutions, on one thread (shares would overlap i
     (norm.BatchNormTrain, "forward", "batch norm"),
     (norm.BatchNormTrain, "backward", "batch norm"),
     (pool.MaxPool2d, "backward", "max pool"),
-    (pool_kernel, "_max_windows", "max pool"),
+    (pool.MaxPool2d, "forward", "max pool"),
 ]
 
 
@@ -239,7 +238,11 @@ def main() -> None:
     hb.set_num_threads(threads)
     print(f"hubel with 1 thread (hb.set_num_threads(1)): {single_ms:.1f} ms")
     _print_split(f"hubel step by op, {threads} threads", op_split(hubel_step))
-    _print_split("hubel step by kernel, 1 thread", kernel_split(hubel_step))
+    if hb.kernels.jit_active():
+        print("(the convolutions ran as compiled loops: no im2col / BLAS split to show; run")
+        print(" with HUBEL_JIT=0 for the NumPy kernels' split)")
+    else:
+        _print_split("hubel step by kernel, 1 thread", kernel_split(hubel_step))
     print(f"peak RSS {peak_rss_mib():.0f} MiB")
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..backend import get_array_module, lowest
 from ..geometry import Window, channels_last, first_valid_tap, pool_padding, to_nchw
-from . import parallel
+from . import jit, parallel
 from .window import cells, pad_image, unpad_image
 
 
@@ -22,6 +22,9 @@ def forward(ctx, x, window: Window, ceil_mode: bool):
     n, c, h, w = x.shape
     out_hw = window.output_shape(h, w, "max_pool2d", ceil_mode)
     pads = pool_padding(window, (h, w), out_hw)
+    ctx.compiled = _compiled(x)
+    if ctx.compiled is not None:
+        return _compiled_forward(ctx, x, window, out_hw, pads)
     padded = pad_image(x.transpose(0, 2, 3, 1), pads, value=lowest(x.dtype))
     first_valid = first_valid_tap(window, (h, w), out_hw, "max_pool2d", xp)
     values, argmax = _max_windows(padded, window, out_hw, first_valid)
@@ -45,6 +48,8 @@ def backward(ctx, grad):
         s == f and o * s == size
         for s, f, o, size in zip(window.stride, window.kernel, out_hw, padded_shape[1:3])
     )
+    if getattr(ctx, "compiled", None) is not None:
+        return _compiled_backward(ctx, grad, disjoint, tiled)
     padded = (xp.empty if tiled else xp.zeros)(padded_shape, dtype=grad.dtype)
 
     def share(s):
@@ -58,6 +63,47 @@ def backward(ctx, grad):
 
     parallel.over_batch(share, padded, blocked=True)
     return to_nchw(unpad_image(padded, ctx.padding, (n, h, w, c)))
+
+
+def _compiled(x):
+    """The compiled loops (``pool_jit.py``) for a NumPy float32/float64 input of at least
+    ``jit.SERIAL_BYTES`` when they are in force, else None."""
+    if type(x).__module__ != "numpy" or x.dtype not in (np.float32, np.float64):
+        return None
+    if x.nbytes < jit.SERIAL_BYTES or x.size == 0:
+        return None
+    return jit.module("pool_jit")
+
+
+def _compiled_forward(ctx, x, window: Window, out_hw, pads):
+    """The maxima and their taps in one compiled pass over x's own memory (no padded copy)."""
+    n, c = x.shape[:2]
+    values = np.empty((n, *out_hw, c), dtype=x.dtype)
+    argmax = np.empty(values.shape, dtype=np.min_scalar_type(window.kernel[0] * window.kernel[1]))
+    geometry = (*window.kernel, *window.stride, *window.dilation, pads[0], pads[2])
+    threads = jit.pass_threads(x.nbytes)
+    jit.run(
+        ctx.compiled.max_forward,
+        x.transpose(0, 2, 3, 1),
+        values,
+        argmax,
+        *geometry,
+        threads=threads,
+    )
+    ctx.argmax, ctx.window, ctx.padding, ctx.x_shape = argmax, window, pads, x.shape
+    return to_nchw(values)
+
+
+def _compiled_backward(ctx, grad, disjoint: bool, tiled: bool):
+    n, c, h, w = ctx.x_shape
+    out = (np.empty if tiled else np.zeros)((n, h, w, c), dtype=grad.dtype)
+    window, pads = ctx.window, ctx.padding
+    geometry = (*window.kernel, *window.stride, *window.dilation, pads[0], pads[2])
+    threads = jit.pass_threads(out.nbytes)
+    jit.run(
+        ctx.compiled.max_backward, grad, ctx.argmax, out, *geometry, not disjoint, threads=threads
+    )
+    return to_nchw(out)
 
 
 def _max_windows(padded, window: Window, out_hw, first_valid):

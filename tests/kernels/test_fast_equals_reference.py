@@ -2,7 +2,7 @@
 accepts (shapes, strides, dilation, groups, dtypes, ties and NaNs), the fast path gives the
 reference's forward values and every gradient, and a fast kernel really ran."""
 
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 import pytest
@@ -13,7 +13,7 @@ import hubel as hb
 import hubel.functional as F
 from hubel import kernels, nn, optim
 from hubel.geometry import Window
-from hubel.kernels import blas
+from hubel.kernels import blas, jit
 from hubel.kernels import conv as conv_kernel
 from hubel.kernels import norm as norm_kernel
 from hubel.kernels.window import chunks
@@ -136,13 +136,34 @@ def test_stride_one_input_gradients_equal_reference_col2im(
 
 
 # ---------------------------------------------------------------------------- max_pool2d
+@contextmanager
+def pool_jit_on(compiled: bool, monkeypatch):
+    """The compiled max pool (``pool_jit.py``) for these small arrays too (and checked to
+    have run, forward and backward), or no compiled kernels at all (the NumPy kernel)."""
+    ran, run = [], jit.run
+    if compiled:
+        pytest.importorskip("numba")
+        monkeypatch.setattr(jit, "SERIAL_BYTES", 0)
+        spy = lambda f, *a, threads=None: ran.append(f.__name__) or run(f, *a, threads=threads)  # noqa: E731
+        monkeypatch.setattr(jit, "run", spy)
+    with kernels.use_jit(compiled), np.errstate(invalid="ignore"):
+        yield
+    if compiled:
+        assert {"max_forward", "max_backward"} <= set(ran), ran
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(pool_configs(dilation=True))
-def test_max_pool2d_kernel_equals_reference_with_ties(config):
+@given(config=pool_configs(dilation=True))
+def test_max_pool2d_kernel_equals_reference_with_ties(compiled, config):
     """Small integers tie in most windows: values, the cell the gradient goes to, and the
-    tie rule (first max) must be the same."""
+    tie rule (first max) must be the same; float64 and float32."""
     shape, options = config
-    both_ways("max_pool2d", lambda t: F.max_pool2d(t, **options), ties(shape), exact=True)
+    with pytest.MonkeyPatch.context() as patch, pool_jit_on(compiled, patch):
+        for dtype in (np.float64, np.float32):
+            both_ways(
+                "max_pool2d", lambda t: F.max_pool2d(t, **options), ties(shape), dtype, exact=True
+            )
 
 
 @pytest.mark.parametrize(
@@ -155,17 +176,42 @@ def test_max_pool2d_kernel_equals_reference_with_ties(config):
     ],
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_max_pool2d_kernel_equals_reference_with_nans_and_infinities(options, dtype):
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
+def test_max_pool2d_kernel_equals_reference_with_nans_and_infinities(
+    options, dtype, compiled, monkeypatch
+):
     x = ties((2, 3, 6, 7), seed=4)[0]
     x[0, 0, 0, 1] = x[0, 1, 2, 2] = x[1, 2, 3, 3] = x[1, 2, 2, 3] = np.nan
     x[1, 0] = -np.inf  # whole planes of -inf: the index points at the first cell inside
-    both_ways("max_pool2d", lambda t: F.max_pool2d(t, **options), [x], dtype, exact=True)
+    with pool_jit_on(compiled, monkeypatch):
+        both_ways("max_pool2d", lambda t: F.max_pool2d(t, **options), [x], dtype, exact=True)
 
 
-def test_max_pool2d_kernel_reads_channels_last_views():
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
+def test_max_pool2d_kernel_reads_channels_last_views(compiled, monkeypatch):
     conv = nn.Conv2d(3, 4, 3, padding=1).double()
     x = normal((2, 3, 8, 8))
-    both_ways("max_pool2d", lambda t: F.max_pool2d(conv(t), 2), x)
+    with pool_jit_on(compiled, monkeypatch):
+        both_ways("max_pool2d", lambda t: F.max_pool2d(conv(t), 2), x)
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
+def test_max_pool2d_kernel_passes_an_infinite_gradient_as_the_reference(compiled, monkeypatch):
+    """G·[tap = k]: an infinite upstream gradient gives NaN at the window's other cells in
+    the reference's product; the kernels give the same (overlapping and disjoint windows)."""
+    x = normal((1, 2, 6, 6))[0]
+    for options in (dict(kernel_size=2), dict(kernel_size=3, stride=1)):
+        results = []
+        for mode in ("reference", "fast"):
+            jit_setting = pool_jit_on(compiled, monkeypatch) if mode == "fast" else nullcontext()
+            with kernels.use(mode), jit_setting, np.errstate(invalid="ignore"):
+                t = hb.tensor(x, requires_grad=True)
+                out = F.max_pool2d(t, **options)
+                upstream = np.ones(out.shape)
+                upstream[0, 1, 0, 0] = np.inf
+                out.backward(hb.tensor(upstream))
+                results.append(t.grad.numpy())
+        np.testing.assert_array_equal(results[1], results[0])
 
 
 # ---------------------------------------------------------------------------- batch norm
