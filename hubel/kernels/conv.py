@@ -15,9 +15,11 @@ reorganised for a CPU, giving the same numbers.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..backend import get_array_module
 from ..geometry import Window, channels_last, to_nchw
-from . import blas, conv_direct, parallel
+from . import blas, conv_direct, jit, parallel
 from .window import (
     CHUNK_BYTES,
     cells,
@@ -291,12 +293,32 @@ def _depthwise_forward(ctx, padded, weight, window, out_hw):
     ctx.save_for_backward(padded, taps)
     ctx.multiplier = multiplier
     out = xp.empty((padded.shape[0], *out_hw, padded.shape[3]), dtype=padded.dtype)
+    if _depthwise_compiled(padded, taps, out, window):
+        return out
 
     def share(s):  # images split over the threads
         xp.einsum("nhwijc,ijc->nhwc", windows(padded[s], window, out_hw), taps, out=out[s])
 
     parallel.over_batch(share, padded)
     return out
+
+
+def _depthwise_compiled(padded, taps, out, window) -> bool:
+    """``out`` = the depthwise correlation of ``padded`` with ``taps`` by the compiled loop
+    (``conv_jit.depthwise``) when the compiled kernels are in force and take these arrays
+    (NumPy, float32 or float64, C-contiguous); False (nothing done) otherwise. All threads once
+    the products reach ``jit.MIN_BYTES`` of output times taps, else the calling thread."""
+    if type(padded).__module__ != "numpy" or padded.dtype not in (np.float32, np.float64):
+        return False
+    if not (padded.flags.c_contiguous and taps.flags.c_contiguous) or taps.dtype != padded.dtype:
+        return False
+    compiled = jit.module("conv_jit")
+    if compiled is None:
+        return False
+    threads = jit.pass_threads(out.nbytes * taps.shape[0] * taps.shape[1])
+    geometry = (*window.stride, *window.dilation)
+    jit.run(compiled.depthwise, padded, taps, out, *geometry, threads=threads)
+    return True
 
 
 def _depthwise_backward(ctx, grad, need_x, need_w):
@@ -327,7 +349,8 @@ def _depthwise_backward(ctx, grad, need_x, need_w):
             view = windows(grad_pad[s], flipped, padded.shape[1:3])
             xp.einsum("nhwijc,ijc->nhwc", view, flipped_taps, out=grad_padded[s])
 
-        parallel.over_batch(share_x, grad_padded)
+        if not _depthwise_compiled(grad_pad, flipped_taps, grad_padded, flipped):
+            parallel.over_batch(share_x, grad_padded)
     else:
         grad_padded = xp.zeros(padded.shape, dtype=grad.dtype)
 

@@ -351,3 +351,26 @@ def pack_filters(w, out, flipped):
 
 # ``place`` on the calling thread, for arrays under ``jit.MIN_BYTES``.
 place_serial = njit(cache=True, boundscheck=False)(place.py_func)
+
+
+@njit(parallel=True, fastmath=True, cache=True, boundscheck=False)
+def depthwise(x, taps, out, sh, sw, dh, dw):
+    """out[n, y, q, c] = Σ_{i,j} x[n, y·s_h + i·d_h, q·s_w + j·d_w, c] · taps[i, j, c]: a
+    depthwise correlation of the padded channels-last x (N, H_pad, W_pad, C), C-contiguous,
+    with taps (F_h, F_w, C), into out (N, H_out, W_out, C). Output rows in parallel; the loop
+    over channels is the vector loop (contiguous in x, taps and out)."""
+    n, ho, wo, c = out.shape
+    kh, kw = taps.shape[0], taps.shape[1]
+    for r in prange(n * ho):
+        i = r // ho
+        y = r - i * ho
+        for q in range(wo):
+            acc = out[i, y, q]
+            for ch in range(c):
+                acc[ch] = 0
+            for a in range(kh):
+                for b in range(kw):
+                    src = x[i, y * sh + a * dh, q * sw + b * dw]
+                    tap = taps[a, b]
+                    for ch in range(c):
+                        acc[ch] += src[ch] * tap[ch]

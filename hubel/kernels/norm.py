@@ -232,8 +232,14 @@ class Eval:
         inv_std = 1 / xp.sqrt(var + eps)
         scale = inv_std if weight is None else weight * inv_std
         shift = -mean * scale if bias is None else bias - mean * scale
-        y = xp.multiply(view, scale.reshape(vector), out=xp.empty(view.shape, dtype=x.dtype))
-        y += shift.reshape(vector)
+        compiled = _compiled(view)
+        if compiled is not None and scale.dtype == shift.dtype == view.dtype:
+            y = np.empty(view.shape, dtype=view.dtype)
+            threads = jit.pass_threads(view.nbytes)
+            jit.run(compiled.scale_shift, view, scale, shift, y, threads=threads)
+        else:
+            y = xp.multiply(view, scale.reshape(vector), out=xp.empty(view.shape, dtype=x.dtype))
+            y += shift.reshape(vector)
         ctx.save_for_backward(view, mean, inv_std, scale)
         ctx.x_shape = x.shape
         return _like(y, x.shape)

@@ -11,6 +11,7 @@ Batch norm works on the (M, C) matrix of a channels-last feature map (``norm.py`
   terms cancel in float32 when |μ| ≫ σ; the pass is memory-bound, the extra subtraction free).
 - ``grad_sums``: Σ g and Σ g·(x - μ) per channel, in float64.
 - ``input_grad``: dL/dx = ((x - μ)·slope + g - mean_g)·scale per channel.
+- ``scale_shift``: y = x·scale + shift, batch norm in eval mode.
 
 ReLU, on the flat memory of x (any layout, as long as y and the gradient share it):
 ``relu_forward`` y = max(x, 0), ``relu_backward`` dL/dx = g where y > 0, else 0.
@@ -76,6 +77,17 @@ def input_grad(g, x, mean, slope, mean_g, scale, out):
         for r in range(block * _ROWS, min(m, (block + 1) * _ROWS)):
             for j in range(c):
                 out[r, j] = ((x[r, j] - mean[j]) * slope[j] + g[r, j] - mean_g[j]) * scale[j]
+
+
+@njit(parallel=True, fastmath=False, cache=True, boundscheck=False)
+def scale_shift(x, scale, shift, y):
+    """y = x·scale + shift per channel of x (M, C): batch norm with running statistics, the
+    reference's two roundings (no fused multiply-add), in one pass."""
+    m, c = x.shape
+    for block in prange((m + _ROWS - 1) // _ROWS):
+        for r in range(block * _ROWS, min(m, (block + 1) * _ROWS)):
+            for j in range(c):
+                y[r, j] = x[r, j] * scale[j] + shift[j]
 
 
 _CHUNK = 1 << 14  # elements per parallel item of ReLU

@@ -198,3 +198,38 @@ def test_inference_takes_the_direct_kernel_before_the_plane_order_products(monke
         out = F.conv2d(x, hb.tensor(np.ones((8, 8, 3, 3), np.float32)), padding=1)
     assert calls == [] and out.shape == (1, 8, 6, 6)
     np.testing.assert_allclose(out.numpy()[0, :, 2, 2], 72.0)
+
+
+@pytest.mark.parametrize("stride, multiplier", [(1, 1), (2, 1), (1, 2)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_depthwise_conv_equals_reference(stride, multiplier, dtype, monkeypatch):
+    """Depthwise convolutions (MobileNet's) take ``conv_jit.depthwise`` forward and, at
+    stride 1, for dL/dx too; values and gradients as the reference."""
+    ran, run = [], jit.run
+
+    def spy(function, *args, threads=None):
+        ran.append(function.__name__)
+        return run(function, *args, threads=threads)
+
+    monkeypatch.setattr(jit, "run", spy)
+    c = 24
+    shapes = [(2, c, 9, 9), (c * multiplier, 1, 3, 3)]
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    options = dict(stride=stride, padding=1, groups=c)
+    results = {}
+    for mode in ("reference", "fast"):
+        with kernels.use(mode):
+            inputs = [hb.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+            out = F.conv2d(*inputs, **options)
+            out.backward(hb.tensor(np.ones(out.shape, dtype)))
+            results[mode] = [out.detach().numpy()] + [t.grad.numpy() for t in inputs]
+    assert ran.count("depthwise") == (2 if stride == 1 else 1), ran
+    for ref, got in zip(results["reference"], results["fast"]):
+        assert got.dtype == ref.dtype == dtype
+        np.testing.assert_allclose(
+            got,
+            ref,
+            rtol=1e-5 if dtype == np.float32 else 1e-12,
+            atol=1e-5 if dtype == np.float32 else 1e-12,
+        )

@@ -98,6 +98,32 @@ def test_compiled_batch_norm_updates_the_running_statistics_as_the_reference():
         np.testing.assert_allclose(fast, reference, **TOLERANCE)
 
 
+@pytest.mark.parametrize("affine", [True, False])
+def test_compiled_batch_norm_eval_equals_reference(compiled_calls, affine):
+    """x·scale + shift, and its gradients: as the reference to float32 rounding (which
+    computes (x - μ)/σ·γ + β), and bit for bit as the NumPy kernel's x·scale + shift."""
+    bn = nn.BatchNorm2d(16, affine=affine)
+    bn.running_mean.data[...] = np.linspace(-2, 3, 16, dtype=np.float32)
+    bn.running_var.data[...] = np.linspace(0.1, 4, 16, dtype=np.float32)
+    if affine:
+        bn.weight.data[...] = np.linspace(0.5, 1.5, 16, dtype=np.float32)
+        bn.bias.data[...] = np.linspace(-1, 1, 16, dtype=np.float32)
+    bn.eval()
+    x = channels_last_map((3, 16, 5, 5), seed=2, loc=1.0, scale=2.0)
+    outputs = {}
+    for mode, compiled in (("reference", False), ("fast", False), ("fast", True)):
+        with kernels.use(mode), kernels.use_jit(compiled):
+            t = hb.tensor(x, requires_grad=True)
+            y = bn(t)
+            y.sum().backward()
+            outputs[mode, compiled] = (y.detach().numpy(), t.grad.numpy())
+    assert compiled_calls == ["scale_shift"]
+    for reference, numpy_kernel, fast in zip(*outputs.values()):
+        assert fast.dtype == reference.dtype == np.float32
+        np.testing.assert_allclose(fast, reference, **TOLERANCE)
+        np.testing.assert_array_equal(fast, numpy_kernel)
+
+
 def test_batch_norm_of_nchw_memory_and_float64_stay_on_the_numpy_kernel(compiled_calls):
     x = np.random.default_rng(0).standard_normal((2, 4, 3, 3))
     F.batch_norm(hb.tensor(x.astype(np.float32)), None, None, None, None, True)  # NCHW memory
