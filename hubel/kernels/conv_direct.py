@@ -242,7 +242,8 @@ def _weight_grad(ctx, padded, grad):
     partial = np.zeros((threads, kh * kw * c * padded_c), dtype=np.float32)
     geometry = (n, hp, wp, c, ho, wo, padded_c, kh, kw, *window.stride, *window.dilation)
     flat = (padded.reshape(-1), grad.reshape(-1), partial)
-    jit.run(kernels.weight_grad[block], *flat, *geometry)
+    channels = 16 if block == 16 and c % 16 == 0 and jit.wide_vectors() else 8
+    jit.run(kernels.weight_grad[block, channels], *flat, *geometry)
     taps = partial.sum(axis=0).reshape(kh, kw, c, padded_c)[..., :out_c]
     return np.ascontiguousarray(taps.transpose(3, 2, 0, 1))  # (C_out, C, F_h, F_w)
 
