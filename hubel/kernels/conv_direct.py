@@ -24,7 +24,8 @@ takes when the compiled kernels are in force (``jit.py``); the reference is
 Why: ResNet-20's 16-64 channel layers give a matrix product with 16-64 columns and an inner
 dimension of 144-576, which BLAS runs at a third of the machine's speed, while im2col moves as
 many bytes as the product computes. Loops that keep 8 x 16 or 8 x 32 partial sums in registers
-run the loop alone at 250-340 GFLOP/s on 2 AVX-512 cores (190-230 with 256-bit registers).
+run these layers, forward and both gradients, at 113-219 GFLOP/s on 2 AVX-512 cores
+(``benchmarks/conv_layers.py``).
 """
 
 from __future__ import annotations
@@ -63,10 +64,15 @@ def pad(x_nhwc, padding):
     top, bottom, left, right = padding
     n, h, w, c = x_nhwc.shape
     out = np.empty((n, h + top + bottom, w + left + right, c), dtype=x_nhwc.dtype)
-    compiled = jit.module("conv_jit")
-    place = compiled.place if out.nbytes >= jit.MIN_BYTES else compiled.place_serial
-    jit.run(place, x_nhwc, out, top, left)
+    _place(jit.module("conv_jit"), x_nhwc, out, top, left)
     return out
+
+
+def _place(compiled, x, out, top, left):
+    """``conv_jit.place``: out = x moved down by ``top``, right by ``left`` cells (negative:
+    cropped), zeros elsewhere; on every thread from ``jit.MIN_BYTES`` on, else this one."""
+    place = compiled.place if out.nbytes >= jit.MIN_BYTES else compiled.place_serial
+    jit.run(place, x, out, top, left)
 
 
 def _pack(kernels, weight, flipped: bool):
@@ -203,8 +209,7 @@ def _input_grad_by_phases(ctx, grad, weight, in_hw):
         for pad, axis in zip(pads, axes)
     ]
     source = np.empty((n, *sizes, grad.shape[3]), dtype=np.float32)
-    place = kernels.place if source.nbytes >= jit.MIN_BYTES else kernels.place_serial
-    jit.run(place, grad, source, *pads)
+    _place(kernels, grad, source, *pads)
     (rows, cols), (pad_h, pad_w) = axes, pads
     sh, sw = window.stride
     for first_h, taps_h, step_h, count_h, offset_h, _ in rows:
@@ -258,7 +263,5 @@ def _spread(grad, window: Window, in_hw):
         (k - 1) * d - before for k, d, before in zip(window.kernel, window.dilation, (top, left))
     ]
     out = np.empty((n, *sizes, out_c), dtype=grad.dtype)
-    compiled = jit.module("conv_jit")
-    place = compiled.place if out.nbytes >= jit.MIN_BYTES else compiled.place_serial
-    jit.run(place, grad, out, *offsets)
+    _place(jit.module("conv_jit"), grad, out, *offsets)
     return out

@@ -129,6 +129,9 @@ def threads() -> int:
     return max(1, min(parallel.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
 
 
+_default_threads = threads  # ``run``'s keyword argument hides the function inside it
+
+
 def pass_threads(nbytes: int) -> int:
     """Threads for an element-wise pass over ``nbytes``: all of ``threads()`` from
     ``MIN_BYTES`` on, else one."""
@@ -140,7 +143,7 @@ def run(function, *args, threads: int | None = None):
     ``threads()``)."""
     import numba
 
-    count = globals()["threads"]() if threads is None else threads
+    count = _default_threads() if threads is None else threads
     with _lock:
         numba.set_num_threads(count)
         return function(*args)

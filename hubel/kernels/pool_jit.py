@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from numba import njit, prange
 
+from .pointwise_jit import warm_up  # noqa: F401  (jit.py starts the pool with it)
+
 
 @njit(parallel=True, cache=True, boundscheck=False)
 def max_forward(x, out, arg, kh, kw, sh, sw, dh, dw, top, left):
@@ -76,11 +78,3 @@ def max_backward(g, arg, out, kh, kw, sh, sw, dh, dw, top, left, add):
                             for ch in range(c):
                                 hit = 1 if arg[i, y, q, ch] == k else 0
                                 out[i, yy, xx, ch] = g[i, y, q, ch] * hit
-
-
-@njit(parallel=True, cache=True)
-def warm_up(x):
-    """A parallel loop that does nothing useful: running it loads numba's threading layer
-    (``jit.py`` does, at the moment it chooses)."""
-    for i in prange(x.size):
-        x[i] = 0
