@@ -83,7 +83,8 @@ def _pack(kernels, weight, flipped: bool):
     count, inner = (c, out_c) if flipped else (out_c, c)
     width = lanes(count)
     packed = np.empty((-(-count // width), kh, kw, inner, width), np.float32)
-    jit.run(kernels.pack_filters, np.ascontiguousarray(weight), packed, flipped)
+    pack = kernels.pack_filters if packed.nbytes >= jit.MIN_BYTES else kernels.pack_filters_serial
+    jit.run(pack, np.ascontiguousarray(weight), packed, flipped)
     return packed
 
 

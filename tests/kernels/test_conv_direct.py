@@ -75,6 +75,8 @@ def test_direct_conv_equals_reference_on_generated_dense_configs(config):
         ((3, 32, 7, 7), (32, 32, 3, 3), dict(padding=1)),  # 32 lanes both ways, 147 pixels
         ((2, 32, 9, 9), (64, 32, 3, 3), dict(stride=2, padding=1)),  # ResNet-20's second
         ((1, 48, 6, 6), (96, 48, 3, 3), dict(padding=1)),  # 3 blocks of 32; dL/dx: 16 lanes
+        # ResNet-18's last stage at batch 1: filters over jit.MIN_BYTES, packed in parallel
+        ((1, 256, 4, 4), (512, 256, 3, 3), dict(padding=1)),
     ],
 )
 @pytest.mark.parametrize("wide", [False, True], ids=["16-lane", "32-lane"])
@@ -87,6 +89,42 @@ def test_direct_conv_equals_reference_on_network_shapes(
     monkeypatch.setattr(jit, "_wide", wide)
     assert conv_direct.lanes(32) == (32 if wide else 16)
     assert_direct_equals_reference([x_shape, w_shape, (w_shape[0],)], options)
+
+
+def packed_by_definition(w, lanes, flipped):
+    """``conv_jit.pack_filters``' layout written from its definition, one lane at a time."""
+    out_c, c, kh, kw = w.shape
+    count, inner = (c, out_c) if flipped else (out_c, c)
+    out = np.zeros((-(-count // lanes), kh, kw, inner, lanes), np.float32)
+    for lane in range(count):
+        filters = w[:, lane, ::-1, ::-1] if flipped else w[lane]  # (inner, F_h, F_w)
+        out[lane // lanes, :, :, :, lane % lanes] = filters.transpose(1, 2, 0)
+    return out
+
+
+@pytest.mark.parametrize(
+    "w_shape",
+    [
+        (512, 512, 3, 3),  # 9.4 MB: every value through the 16 x 16 register transpose
+        (64, 3, 7, 7),  # 147 values per lane: 9 whole blocks of 16 and a tail of 3
+        (48, 33, 3, 3),  # 48 lanes: 1.5 blocks of 32, 3 of 16
+        (17, 5, 1, 1),  # fewer than 16 values per lane, C_out one past 16
+        (40, 7, 2, 2),
+        (96, 16, 3, 1),
+    ],
+)
+@pytest.mark.parametrize("flipped", [False, True], ids=["filters", "flipped"])
+@pytest.mark.parametrize("lanes", [16, 32])
+def test_pack_filters_lays_out_every_filter_value(w_shape, flipped, lanes):
+    """Both the parallel and the one-thread copy, over NaN-filled output (every value is
+    written, the zero lanes past C_out included)."""
+    w = np.random.default_rng(0).standard_normal(w_shape).astype(np.float32)
+    expected = packed_by_definition(w, lanes, flipped)
+    compiled = jit.module("conv_jit")
+    for pack in (compiled.pack_filters, compiled.pack_filters_serial):
+        out = np.full(expected.shape, np.nan, np.float32)
+        pack(w, out, flipped)
+        np.testing.assert_array_equal(out, expected)
 
 
 def test_wide_loops_use_512_bit_registers_on_an_avx512_cpu():
