@@ -15,6 +15,7 @@ stand on it. It also names the two image layouts the window ops use (NCHW and ch
 
 from __future__ import annotations
 
+import functools
 import numbers
 from dataclasses import dataclass
 
@@ -82,7 +83,15 @@ class Window:
         return tuple(span(f, d) for f, d in zip(self.kernel, self.dilation))
 
     def output_shape(self, height: int, width: int, owner: str, ceil_mode: bool = False):
-        """(H_out, W_out), or a ValueError showing the formula with the numbers put in."""
+        """(H_out, W_out), or a ValueError showing the formula with the numbers put in.
+        Remembered per (window, size) for plain ints: a network asks for the same few sizes
+        on every call (a conv asks three times), and each answer is a handful of Python
+        steps; an error is never remembered."""
+        if type(height) is int and type(width) is int and type(ceil_mode) is bool:
+            return _output_shape(self, height, width, owner, ceil_mode)
+        return self._compute_output_shape(height, width, owner, ceil_mode)
+
+    def _compute_output_shape(self, height, width, owner, ceil_mode):
         return tuple(
             _checked_output_size(owner, axis, size, f, s, pads, d, ceil_mode)
             for axis, size, f, s, pads, d in zip(
@@ -113,6 +122,11 @@ class Window:
         """The padded-input rows that output rows ``out_rows`` read (for chunking)."""
         first = out_rows.start * self.stride[0]
         return slice(first, (out_rows.stop - 1) * self.stride[0] + self.span[0])
+
+
+@functools.lru_cache(maxsize=1024)
+def _output_shape(window: Window, height: int, width: int, owner: str, ceil_mode: bool):
+    return window._compute_output_shape(height, width, owner, ceil_mode)
 
 
 def _checked_output_size(owner, axis, size, kernel, stride, pads, dilation, ceil_mode) -> int:

@@ -49,3 +49,28 @@ def test_positive_int_names_the_owner_and_the_argument(bad):
     with pytest.raises(ValueError, match=r"Conv2d: groups must be a positive int, got"):
         positive_int("Conv2d", "groups", bad)
     assert positive_int("Conv2d", "groups", 3) == 3
+
+
+def test_remembered_windows_still_refuse_what_they_refused():
+    """``conv_window`` and ``Window.output_shape`` remember their answers for plain ints: a
+    bool (equal to 1 and hashed alike) or a NumPy int is still checked on its own, a list
+    gives the tuple's window, and a size that does not fit raises every time."""
+    import numpy as np
+
+    from hubel.errors import ShapeError
+    from hubel.functional.conv import conv_window
+
+    window = conv_window(3, 1, 1, 1, "conv2d")
+    assert conv_window(3, 1, 1, 1, "conv2d") is window
+    for bad in (dict(stride=True), dict(kernel_size=(3, False)), dict(dilation=np.int64(0))):
+        arguments = dict(kernel_size=3, stride=1, padding=1, dilation=1) | bad
+        with pytest.raises(ValueError, match="must be"):
+            conv_window(**arguments, owner="conv2d")
+    assert conv_window([3, 3], [1, 1], [1, 1], [1, 1], "conv2d") == window
+    assert conv_window(np.int64(3), 1, 1, 1, "conv2d") == window
+    tight = Window((5, 5), (1, 1), (0, 0, 0, 0), (1, 1))
+    for _ in range(2):
+        with pytest.raises(ShapeError, match="input height 4 gives output height"):
+            tight.output_shape(4, 9, "conv2d")
+    assert tight.output_shape(9, 9, "conv2d") == (5, 5)
+    assert tight.output_shape(np.int64(9), 9, "conv2d") == (5, 5)

@@ -20,9 +20,8 @@ from . import jit, parallel
 def _per_channel(x):
     """x as (M, C) when that is free (2-D input, channels-last maps), else (N, C, L); and the
     shape a per-channel vector takes to broadcast against it."""
-    xp = get_array_module(x)
     channels = x.shape[1]
-    moved = xp.moveaxis(x, 1, -1)
+    moved = x.transpose(0, *range(2, x.ndim), 1)  # np.moveaxis(x, 1, -1), without its checks
     if x.ndim == 2 or moved.flags.c_contiguous:
         return moved.reshape(-1, channels), (channels,)
     return x.reshape(x.shape[0], channels, -1), (channels, 1)
@@ -30,10 +29,10 @@ def _per_channel(x):
 
 def _like(view, x_shape):
     """Undo ``_per_channel``: the view's values in x's (N, C, ...) shape, without a copy."""
-    xp = get_array_module(view)
     if view.ndim == 3:
         return view.reshape(x_shape)
-    return xp.moveaxis(view.reshape((x_shape[0], *x_shape[2:], x_shape[1])), -1, 1)
+    last = len(x_shape) - 1  # np.moveaxis(..., -1, 1), without its checks
+    return view.reshape((x_shape[0], *x_shape[2:], x_shape[1])).transpose(0, last, *range(1, last))
 
 
 def _as_view_of(grad, view):
