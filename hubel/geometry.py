@@ -31,6 +31,14 @@ def positive_int(owner: str, name: str, value) -> int:
 
 def pair(value, name: str, owner: str, minimum: int = 1) -> tuple[int, int]:
     """``3`` → ``(3, 3)``; ``(3, 5)`` stays; each entry an int >= ``minimum``."""
+    # Plain ints first, without the checks against numbers.Integral (an op checks its window on
+    # every call); bools, NumPy ints, lists and anything wrong take the full path below.
+    if type(value) is int and value >= minimum:
+        return value, value
+    if type(value) is tuple and len(value) == 2:
+        first, second = value
+        if type(first) is int and type(second) is int and min(first, second) >= minimum:
+            return value
     values = (value, value) if isinstance(value, numbers.Integral) else value
     if (
         not isinstance(values, tuple | list)
@@ -85,7 +93,7 @@ class Window:
     def output_shape(self, height: int, width: int, owner: str, ceil_mode: bool = False):
         """(H_out, W_out), or a ValueError showing the formula with the numbers put in.
         Remembered per (window, size) for plain ints: a network asks for the same few sizes
-        on every call (a conv asks three times), and each answer is a handful of Python
+        on every call (a conv asks up to five times), and each answer is a handful of Python
         steps; an error is never remembered."""
         if type(height) is int and type(width) is int and type(ceil_mode) is bool:
             return _output_shape(self, height, width, owner, ceil_mode)

@@ -51,21 +51,30 @@ def test_positive_int_names_the_owner_and_the_argument(bad):
     assert positive_int("Conv2d", "groups", 3) == 3
 
 
-def test_remembered_windows_still_refuse_what_they_refused():
-    """``conv_window`` and ``Window.output_shape`` remember their answers for plain ints: a
-    bool (equal to 1 and hashed alike) or a NumPy int is still checked on its own, a list
-    gives the tuple's window, and a size that does not fit raises every time."""
+def test_fast_paths_still_refuse_what_the_checks_refuse():
+    """``pair`` takes plain ints and int pairs without its full checks, and
+    ``Window.output_shape`` remembers answers for int sizes: a bool (equal to 1 and hashed
+    alike), a NumPy int or a list still goes through the checks, and a size that does not fit
+    raises every time."""
     import numpy as np
 
     from hubel.errors import ShapeError
     from hubel.functional.conv import conv_window
+    from hubel.geometry import pair
 
     window = conv_window(3, 1, 1, 1, "conv2d")
-    assert conv_window(3, 1, 1, 1, "conv2d") is window
-    for bad in (dict(stride=True), dict(kernel_size=(3, False)), dict(dilation=np.int64(0))):
+    for bad in (
+        dict(stride=True),
+        dict(kernel_size=(3, False)),
+        dict(dilation=np.int64(0)),
+        dict(stride=0),
+        dict(kernel_size=(3, -1)),
+        dict(padding=(1, 1, 1)),
+    ):
         arguments = dict(kernel_size=3, stride=1, padding=1, dilation=1) | bad
         with pytest.raises(ValueError, match="must be"):
             conv_window(**arguments, owner="conv2d")
+    assert pair(0, "padding", "conv2d", minimum=0) == (0, 0)
     assert conv_window([3, 3], [1, 1], [1, 1], [1, 1], "conv2d") == window
     assert conv_window(np.int64(3), 1, 1, 1, "conv2d") == window
     tight = Window((5, 5), (1, 1), (0, 0, 0, 0), (1, 1))

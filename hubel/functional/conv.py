@@ -18,8 +18,6 @@ numbers and is tested equal to it.
 
 from __future__ import annotations
 
-import functools
-
 from .. import kernels
 from ..autograd import Function
 from ..backend import get_array_module
@@ -129,27 +127,7 @@ def conv_window(kernel_size, stride, padding, dilation, owner: str) -> Window:
 
     ``padding`` is an int, a pair (h, w), ``"valid"`` (none) or ``"same"`` (output size = input
     size; total padding D·(F - 1) per axis, the odd extra cell on the bottom/right as PyTorch).
-    Remembered for arguments that are plain ints, strings and tuples of ints (a layer passes
-    the same ones on every call); anything else (lists, NumPy ints, bools, which are refused)
-    is checked afresh each time.
     """
-    arguments = (kernel_size, stride, padding, dilation, owner)
-    if all(_plain(a) for a in arguments):
-        return _remembered_window(*arguments)
-    return _conv_window(*arguments)
-
-
-def _plain(value) -> bool:
-    kind = type(value)
-    return kind is int or kind is str or (kind is tuple and all(type(v) is int for v in value))
-
-
-@functools.lru_cache(maxsize=1024)
-def _remembered_window(kernel_size, stride, padding, dilation, owner: str) -> Window:
-    return _conv_window(kernel_size, stride, padding, dilation, owner)
-
-
-def _conv_window(kernel_size, stride, padding, dilation, owner: str) -> Window:
     kernel = pair(kernel_size, "kernel_size", owner)
     stride = pair(stride, "stride", owner)
     dilation = pair(dilation, "dilation", owner)

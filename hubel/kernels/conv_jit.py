@@ -490,7 +490,7 @@ def pack_filters(w, out, flipped):
     F_h-1-i, F_w-1-j] (flipped, input and output channels swapped), zero past C.
     Blocks in parallel (``pack_filters_serial``: on the calling thread, for small filters).
     At batch 1 the filters outweigh the images, and this copy is a large part of a layer:
-    ResNet-18's 512 x 512 x 3 x 3 filters (9.4 MB, from memory) take 1.8 ms on 2 threads here,
+    ResNet-18's 512 x 512 x 3 x 3 filters (9.4 MB, from memory) take 1.8 ms on 2 Zen 4 cores,
     4.2 ms copied value by value (``_pack_scalar`` alone), and its forward at batch 1 50 -> 41
     ms (medians of an in-process A/B of the two copies)."""
     for f in prange(out.shape[0]):
