@@ -24,8 +24,8 @@ takes when the compiled kernels are in force (``jit.py``); the reference is
 Why: ResNet-20's 16-64 channel layers give a matrix product with 16-64 columns and an inner
 dimension of 144-576, which BLAS runs at a third of the machine's speed, while im2col moves as
 many bytes as the product computes. Loops that keep 8 x 16 or 8 x 32 partial sums in registers
-run these layers, forward and both gradients, at 113-219 GFLOP/s on 2 AVX-512 cores
-(``benchmarks/conv_layers.py``).
+run these layers, forward and both gradients, at 113-219 GFLOP/s on 2 Intel AVX-512 cores and
+57-161 on 2 AMD Zen 4 cores (``benchmarks/conv_layers.py``).
 """
 
 from __future__ import annotations
