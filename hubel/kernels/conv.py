@@ -304,10 +304,12 @@ def _depthwise_forward(ctx, padded, weight, window, out_hw):
 
 
 def _depthwise_compiled(padded, taps, out, window) -> bool:
-    """``out`` = the depthwise correlation of ``padded`` with ``taps`` by the compiled loop
-    (``conv_jit.depthwise``) when the compiled kernels are in force and take these arrays
-    (NumPy, float32 or float64, C-contiguous); False (nothing done) otherwise. All threads once
-    the products reach ``jit.MIN_BYTES`` of output times taps, else the calling thread."""
+    """``out`` = the depthwise correlation of ``padded`` with ``taps`` by a compiled loop when
+    the compiled kernels are in force and take these arrays (NumPy, float32 or float64,
+    C-contiguous); False (nothing done) otherwise. float32 with up to 7 x 7 taps: the register
+    blocked loop (``conv_jit.depthwise_blocked``), else the general ``conv_jit.depthwise``.
+    All threads once the products reach ``jit.MIN_BYTES`` of output times taps, else the
+    calling thread."""
     if type(padded).__module__ != "numpy" or padded.dtype not in (np.float32, np.float64):
         return False
     if not (padded.flags.c_contiguous and taps.flags.c_contiguous) or taps.dtype != padded.dtype:
@@ -315,9 +317,16 @@ def _depthwise_compiled(padded, taps, out, window) -> bool:
     compiled = jit.module("conv_jit")
     if compiled is None:
         return False
-    threads = jit.pass_threads(out.nbytes * taps.shape[0] * taps.shape[1])
+    kh, kw = taps.shape[:2]
+    threads = jit.pass_threads(out.nbytes * kh * kw)
     geometry = (*window.stride, *window.dilation)
-    jit.run(compiled.depthwise, padded, taps, out, *geometry, threads=threads)
+    if padded.dtype == np.float32 and kh * kw <= compiled.DEPTHWISE_MAX_TAPS:
+        n, hp, wp, c = padded.shape
+        flat = (padded.reshape(-1), taps.reshape(-1), out.reshape(-1))
+        sizes = (n, hp, wp, c, *out.shape[1:3])
+        jit.run(compiled.depthwise_blocked(kh, kw), *flat, *sizes, *geometry, threads=threads)
+    else:
+        jit.run(compiled.depthwise, padded, taps, out, *geometry, threads=threads)
     return True
 
 

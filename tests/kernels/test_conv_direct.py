@@ -241,8 +241,8 @@ def test_inference_takes_the_direct_kernel_before_the_plane_order_products(monke
 @pytest.mark.parametrize("stride, multiplier", [(1, 1), (2, 1), (1, 2)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_compiled_depthwise_conv_equals_reference(stride, multiplier, dtype, monkeypatch):
-    """Depthwise convolutions (MobileNet's) take ``conv_jit.depthwise`` forward and, at
-    stride 1, for dL/dx too; values and gradients as the reference."""
+    """Depthwise convolutions (MobileNet's) take a compiled loop forward and, at stride 1, for
+    dL/dx too; values and gradients as the reference."""
     ran, run = [], jit.run
 
     def spy(function, *args, threads=None):
@@ -262,7 +262,9 @@ def test_compiled_depthwise_conv_equals_reference(stride, multiplier, dtype, mon
             out = F.conv2d(*inputs, **options)
             out.backward(hb.tensor(np.ones(out.shape, dtype)))
             results[mode] = [out.detach().numpy()] + [t.grad.numpy() for t in inputs]
-    assert ran.count("depthwise") == (2 if stride == 1 else 1), ran
+    # float32: the register-blocked loop; float64: the general one.
+    name = "depthwise_blocked" if dtype == np.float32 else "depthwise"
+    assert ran.count(name) == (2 if stride == 1 else 1), ran
     for ref, got in zip(results["reference"], results["fast"]):
         assert got.dtype == ref.dtype == dtype
         np.testing.assert_allclose(
@@ -271,3 +273,68 @@ def test_compiled_depthwise_conv_equals_reference(stride, multiplier, dtype, mon
             rtol=1e-5 if dtype == np.float32 else 1e-12,
             atol=1e-5 if dtype == np.float32 else 1e-12,
         )
+
+
+@pytest.mark.parametrize(
+    "x_shape, kernel, stride, padding, dilation",
+    [
+        ((1, 32, 7, 7), (3, 3), 1, 1, 1),  # a row of 7: one full block of 4 and a short one
+        ((2, 48, 6, 5), (3, 3), 2, 1, 1),  # batch 2, stride 2, W_out 3 < 4 pixels per block
+        ((1, 40, 9, 9), (5, 5), 1, 2, 1),  # 5 x 5 (MNASNet's), 2 full blocks and a tail of 8
+        ((1, 16, 11, 10), (3, 5), (1, 2), (1, 2), (2, 1)),  # non-square kernel, stride, dilation
+        ((3, 17, 8, 8), (7, 7), 1, 3, 1),  # 7 x 7, the largest blocked; a tail of 1 channel
+        ((1, 8, 5, 5), (3, 3), 1, 1, 1),  # fewer channels than a vector: the tail loop alone
+        ((1, 16, 1, 1), (1, 1), 1, 0, 1),  # a 1 x 1 map and a 1 x 1 kernel
+    ],
+)
+def test_blocked_depthwise_equals_the_reference(
+    x_shape, kernel, stride, padding, dilation, monkeypatch
+):
+    """``conv_jit.depthwise_blocked`` over the blocks it is built from: pixel blocks cut short
+    at the end of a row (the repeated last pixel), channel tails, kernel sizes, strides and
+    dilations; forward and both gradients equal the reference's."""
+    ran, run = [], jit.run
+
+    def spy(function, *args, threads=None):
+        ran.append(function.__name__)
+        return run(function, *args, threads=threads)
+
+    monkeypatch.setattr(jit, "run", spy)
+    c = x_shape[1]
+    rng = np.random.default_rng(5)
+    arrays = [rng.standard_normal(x_shape), rng.standard_normal((c, 1, *kernel))]
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=c)
+    results, upstream = {}, None
+    for mode in ("reference", "fast"):
+        with kernels.use(mode):
+            inputs = [hb.tensor(a.astype(np.float32), requires_grad=True) for a in arrays]
+            out = F.conv2d(*inputs, **options)
+            if upstream is None:
+                upstream = rng.standard_normal(out.shape).astype(np.float32)
+            out.backward(hb.tensor(upstream))
+            results[mode] = [out.detach().numpy()] + [t.grad.numpy() for t in inputs]
+    assert "depthwise_blocked" in ran, ran
+    for ref, got in zip(results["reference"], results["fast"]):
+        assert got.dtype == ref.dtype == np.float32 and got.shape == ref.shape
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+
+
+def test_blocked_depthwise_writes_every_output_value():
+    """Called directly on an output full of NaN: every value is written, and equals the sum
+    over the taps computed in float64 (no value is left from before, none is skipped)."""
+    compiled = jit.module("conv_jit")
+    rng = np.random.default_rng(6)
+    cases = [(2, 6, 9, 40, 3, 3, 1), (1, 7, 7, 33, 3, 3, 2), (1, 5, 6, 16, 5, 3, 1)]
+    for n, h, w, c, kh, kw, s in cases:
+        x = rng.standard_normal((n, h, w, c)).astype(np.float32)
+        taps = rng.standard_normal((kh, kw, c)).astype(np.float32)
+        ho, wo = (h - kh) // s + 1, (w - kw) // s + 1
+        out = np.full((n, ho, wo, c), np.nan, np.float32)
+        flat = (x.reshape(-1), taps.reshape(-1), out.reshape(-1))
+        jit.run(compiled.depthwise_blocked(kh, kw), *flat, n, h, w, c, ho, wo, s, s, 1, 1)
+        expected = np.zeros(out.shape)
+        for i in range(kh):
+            for j in range(kw):
+                window = x[:, i : i + s * (ho - 1) + 1 : s, j : j + s * (wo - 1) + 1 : s]
+                expected += window.astype(np.float64) * taps[i, j]
+        np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
