@@ -57,6 +57,8 @@ def forward(ctx, x, weight, bias, window: Window, groups: int):
         out = _depthwise_forward(ctx, padded, weight, window, out_hw)
         if bias is not None:
             out += bias
+    elif conv_direct.pointwise_accepts(x, weight, window, groups):
+        out = _pointwise_forward(ctx, padded, weight, bias, window, out_hw)
     else:
         out = _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups)
     return to_nchw(out)
@@ -145,6 +147,21 @@ def _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups):
         ctx.save_for_backward(None, cols)
     else:
         ctx.save_for_backward(padded if need_w else None, None)
+    return out
+
+
+def _pointwise_forward(ctx, padded, weight, bias, window, out_hw):
+    """A small 1x1 convolution by the compiled loop (``conv_direct.pointwise``), set up for
+    ``_im2col_backward`` as ``_im2col_forward`` would: a 1x1 window's columns are the input
+    itself (a view, no copy), one piece."""
+    out = conv_direct.pointwise(padded, weight)
+    if bias is not None:
+        out += bias
+    n, out_c = padded.shape[0], weight.shape[0]
+    ctx.w_cols = weight.reshape(1, out_c, -1).transpose(0, 2, 1)  # (1, C, C_out), a view
+    ctx.pieces, ctx.padded_shape = [(slice(0, n), slice(0, out_hw[0]))], padded.shape
+    cols = [im2col(padded, window, out_hw)] if ctx.needs_input_grad[1] else None
+    ctx.save_for_backward(None, cols)
     return out
 
 

@@ -58,6 +58,47 @@ def accepts(x, weight, window: Window, groups: int) -> bool:
     return jit.module("conv_jit") is not None
 
 
+def pointwise_accepts(x, weight, window: Window, groups: int) -> bool:
+    """True for the 1x1 convolutions ``pointwise`` computes: compiled kernels in force, NumPy
+    float32, one group, stride 1, no padding, and a product small enough that BLAS would run it
+    on one thread (``parallel.SMALL_PRODUCT_MACS``): at batch 1 (MobileNetV2's 34 such layers)
+    the compiled loop runs on every core without waking OpenBLAS's threads, whose spinning
+    afterwards would take a core from the compiled loops around it. Larger products, where
+    BLAS's threads pay, stay BLAS's."""
+    if groups != 1 or window.kernel != (1, 1) or window.stride != (1, 1) or any(window.padding):
+        return False
+    if type(x).__module__ != "numpy" or type(weight).__module__ != "numpy":
+        return False
+    if x.dtype != np.float32 or weight.dtype != np.float32:
+        return False
+    n, c, h, w = x.shape
+    if n * h * w * c * weight.shape[0] >= parallel.SMALL_PRODUCT_MACS:
+        return False
+    return jit.module("conv_jit") is not None
+
+
+# A 1x1 product of fewer multiply-adds runs on the calling thread alone (``pointwise``).
+POINTWISE_SERIAL_MACS = 1 << 20
+
+
+def pointwise(source, weight):
+    """The 1x1 convolution of ``source`` (N, H, W, C), C-contiguous float32, with ``weight``
+    (C_out, C, 1, 1) by the compiled loop (``conv_jit.pointwise``): (N, H, W, C_out),
+    C-contiguous."""
+    kernels = jit.module("conv_jit")
+    packed = _pack(kernels, weight, flipped=False)
+    n, h, w, c = source.shape
+    out_c = weight.shape[0]
+    out = np.empty((n, h, w, out_c), dtype=np.float32)
+    pixels = n * h * w
+    threads = 1 if pixels * c * out_c < POINTWISE_SERIAL_MACS else jit.threads()
+    by_filters = packed.nbytes > source.nbytes
+    flat = (source.reshape(-1), packed.reshape(-1), out.reshape(-1))
+    loop = kernels.pointwise[packed.shape[4]]
+    jit.run(loop, *flat, pixels, c, out_c, by_filters, threads=threads)
+    return out
+
+
 def pad(x_nhwc, padding):
     """``window.pad_image`` in one compiled pass: (N, H, W, C) of any strides → the padded,
     C-contiguous (N, H + top + bottom, W + left + right, C)."""

@@ -337,9 +337,103 @@ def _make_weight_grad(lanes, block=8):
     return weight_grad
 
 
+def _make_pointwise(lanes):
+    """The 1x1 convolution (stride 1, no padding) for blocks of ``lanes`` (16 or 32) output
+    channels: ``forward``'s register blocking without its geometry. Pixel m's input is row m
+    of x and its output row m of out, so a block's eight rows are found by one multiplication
+    each, where ``forward`` divides to find each pixel's image, row and column (a handful of
+    integer divisions per pixel, as long as the whole sum when C_in is 16-32)."""
+
+    @njit(parallel=True, fastmath=True, cache=True, boundscheck=False)
+    def pointwise(x, w, out, pixels, c_in, c_out, by_filters):
+        """out (pixels·C_out) = x (pixels·C_in) times the filters w, packed (C_out/lanes, 1,
+        1, C_in, lanes) with zeros past C_out (``pack_filters``); flat C-contiguous float32.
+        Items of 8 pixels x ``lanes`` filters in parallel; the last pixel block repeats its
+        last pixel, the last filter block stores only the real channels. ``by_filters`` as in
+        ``forward``."""
+        last = pixels - 1
+        blocks = (pixels + 7) // 8
+        filter_blocks = (c_out + lanes - 1) // lanes
+        for item in prange(blocks * filter_blocks):
+            if by_filters:
+                f = item // blocks
+                block = item - f * blocks
+            else:
+                block = item // filter_blocks
+                f = item - block * filter_blocks
+            a0 = numba.carray(_vector(lanes), lanes)
+            a1 = numba.carray(_vector(lanes), lanes)
+            a2 = numba.carray(_vector(lanes), lanes)
+            a3 = numba.carray(_vector(lanes), lanes)
+            a4 = numba.carray(_vector(lanes), lanes)
+            a5 = numba.carray(_vector(lanes), lanes)
+            a6 = numba.carray(_vector(lanes), lanes)
+            a7 = numba.carray(_vector(lanes), lanes)
+            m0 = block * 8
+            m1 = min(m0 + 1, last)
+            m2 = min(m0 + 2, last)
+            m3 = min(m0 + 3, last)
+            m4 = min(m0 + 4, last)
+            m5 = min(m0 + 5, last)
+            m6 = min(m0 + 6, last)
+            m7 = min(m0 + 7, last)
+            for o in range(lanes):
+                a0[o] = 0.0
+                a1[o] = 0.0
+                a2[o] = 0.0
+                a3[o] = 0.0
+                a4[o] = 0.0
+                a5[o] = 0.0
+                a6[o] = 0.0
+                a7[o] = 0.0
+            w0 = f * c_in * lanes
+            for c in range(c_in):
+                wb = w0 + c * lanes
+                v0 = x[_U(m0 * c_in + c)]
+                v1 = x[_U(m1 * c_in + c)]
+                v2 = x[_U(m2 * c_in + c)]
+                v3 = x[_U(m3 * c_in + c)]
+                v4 = x[_U(m4 * c_in + c)]
+                v5 = x[_U(m5 * c_in + c)]
+                v6 = x[_U(m6 * c_in + c)]
+                v7 = x[_U(m7 * c_in + c)]
+                for o in range(lanes):
+                    wv = w[_U(wb + o)]
+                    a0[o] += v0 * wv
+                    a1[o] += v1 * wv
+                    a2[o] += v2 * wv
+                    a3[o] += v3 * wv
+                    a4[o] += v4 * wv
+                    a5[o] += v5 * wv
+                    a6[o] += v6 * wv
+                    a7[o] += v7 * wv
+            # One loop per pixel (see ``depthwise_blocked``); the last filter block may be short.
+            width = min(lanes, c_out - f * lanes)
+            d = f * lanes
+            for o in range(width):
+                out[_U(m0 * c_out + d + o)] = a0[o]
+            for o in range(width):
+                out[_U(m1 * c_out + d + o)] = a1[o]
+            for o in range(width):
+                out[_U(m2 * c_out + d + o)] = a2[o]
+            for o in range(width):
+                out[_U(m3 * c_out + d + o)] = a3[o]
+            for o in range(width):
+                out[_U(m4 * c_out + d + o)] = a4[o]
+            for o in range(width):
+                out[_U(m5 * c_out + d + o)] = a5[o]
+            for o in range(width):
+                out[_U(m6 * c_out + d + o)] = a6[o]
+            for o in range(width):
+                out[_U(m7 * c_out + d + o)] = a7[o]
+
+    return pointwise
+
+
 # By lanes per block: 16 (2 x 256-bit or 1 x 512-bit registers per pixel), 32 (2 x 512-bit,
 # for CPUs with AVX-512 and layers whose C_out is a multiple of 32).
 forward = {lanes: _make_forward(lanes) for lanes in (16, 32)}
+pointwise = {lanes: _make_pointwise(lanes) for lanes in (16, 32)}
 # By (lanes, input channels per block); (16, 16) for CPUs with AVX-512 and C_in % 16 == 0.
 weight_grad = {
     (lanes, block): _make_weight_grad(lanes, block) for lanes, block in ((16, 8), (16, 16), (32, 8))

@@ -14,7 +14,7 @@ from window_configs import conv_configs
 import hubel as hb
 import hubel.functional as F
 from hubel import kernels
-from hubel.kernels import conv_direct, jit
+from hubel.kernels import conv_direct, jit, parallel
 
 pytest.importorskip("numba")
 
@@ -337,4 +337,103 @@ def test_blocked_depthwise_writes_every_output_value():
             for j in range(kw):
                 window = x[:, i : i + s * (ho - 1) + 1 : s, j : j + s * (wo - 1) + 1 : s]
                 expected += window.astype(np.float64) * taps[i, j]
+        np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+
+
+def _spy_on_jit(monkeypatch):
+    ran, run = [], jit.run
+
+    def spy(function, *args, threads=None):
+        ran.append(function.__name__)
+        return run(function, *args, threads=threads)
+
+    monkeypatch.setattr(jit, "run", spy)
+    return ran
+
+
+def _conv_in_both_modes(arrays, options, seed=0):
+    """conv2d's output and gradients under the reference and the fast kernels (same upstream)."""
+    results, upstream = {}, None
+    for mode in ("reference", "fast"):
+        with kernels.use(mode):
+            inputs = [hb.tensor(a.astype(np.float32), requires_grad=True) for a in arrays]
+            out = F.conv2d(*inputs, **options)
+            if upstream is None:
+                rng = np.random.default_rng(seed)
+                upstream = rng.standard_normal(out.shape).astype(np.float32)
+            out.backward(hb.tensor(upstream))
+            results[mode] = [out.detach().numpy()] + [t.grad.numpy() for t in inputs]
+    return results
+
+
+@pytest.mark.parametrize(
+    "x_shape, out_c, bias",
+    [
+        ((1, 32, 7, 7), 16, False),  # 49 pixels: the last block of 8 repeats its last pixel
+        ((2, 24, 5, 6), 40, True),  # 16-lane blocks, the last one 8 channels short; a bias
+        ((1, 960, 7, 7), 320, False),  # 32 lanes; filters outweigh the input: filters outer
+        ((1, 16, 9, 9), 96, True),  # MobileNetV2's first expansion, small
+        ((3, 5, 4, 4), 3, False),  # fewer output channels than a block
+    ],
+)
+def test_pointwise_conv_equals_the_reference(x_shape, out_c, bias, monkeypatch):
+    """Small 1x1 convolutions take ``conv_jit.pointwise`` forward; output and every gradient
+    equal the reference's."""
+    ran = _spy_on_jit(monkeypatch)
+    rng = np.random.default_rng(7)
+    arrays = [rng.standard_normal(x_shape), rng.standard_normal((out_c, x_shape[1], 1, 1))]
+    if bias:
+        arrays.append(rng.standard_normal(out_c))
+    results = _conv_in_both_modes(arrays, {})
+    assert "pointwise" in ran, ran
+    atol = max(2e-5, 1.5e-7 * x_shape[1])
+    for ref, got in zip(results["reference"], results["fast"]):
+        assert got.dtype == ref.dtype == np.float32 and got.shape == ref.shape
+        np.testing.assert_allclose(got, ref, rtol=2e-5, atol=atol)
+
+
+@pytest.mark.parametrize(
+    "options, dtype, big",
+    [
+        (dict(stride=2), np.float32, False),
+        (dict(padding=1), np.float32, False),
+        (dict(groups=2), np.float32, False),
+        ({}, np.float64, False),
+        ({}, np.float32, True),  # a product BLAS runs on its threads
+    ],
+)
+def test_pointwise_loop_takes_only_small_dense_unpadded_stride_one_float32(
+    options, dtype, big, monkeypatch
+):
+    """Anything else stays on the matrix-product path, with the same numbers."""
+    ran = _spy_on_jit(monkeypatch)
+    if big:
+        monkeypatch.setattr(parallel, "SMALL_PRODUCT_MACS", 1000)
+    rng = np.random.default_rng(8)
+    x = hb.tensor(rng.standard_normal((1, 8, 6, 6)).astype(dtype))
+    w = hb.tensor(rng.standard_normal((16, 8 // options.get("groups", 1), 1, 1)).astype(dtype))
+    with kernels.use("fast"):
+        fast = F.conv2d(x, w, **options).numpy()
+    with kernels.use("reference"):
+        reference = F.conv2d(x, w, **options).numpy()
+    assert "pointwise" not in ran, ran
+    np.testing.assert_allclose(fast, reference, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("by_filters", [False, True])
+def test_pointwise_loop_writes_every_output_value(threads, by_filters):
+    """Called directly on an output full of NaN, in both item orders and on one or two
+    threads: every value is written and equals the float64 product."""
+    compiled = jit.module("conv_jit")
+    rng = np.random.default_rng(9)
+    for pixels, c, out_c in [(49, 24, 40), (8, 16, 32), (3, 7, 64), (17, 33, 16)]:
+        x = rng.standard_normal((pixels, c)).astype(np.float32)
+        w = rng.standard_normal((out_c, c, 1, 1)).astype(np.float32)
+        packed = conv_direct._pack(compiled, w, flipped=False)
+        out = np.full((pixels, out_c), np.nan, np.float32)
+        flat = (x.reshape(-1), packed.reshape(-1), out.reshape(-1))
+        loop = compiled.pointwise[packed.shape[4]]
+        jit.run(loop, *flat, pixels, c, out_c, by_filters, threads=threads)
+        expected = x.astype(np.float64) @ w.reshape(out_c, c).T.astype(np.float64)
         np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
