@@ -10,7 +10,10 @@ reorganised for a CPU, giving the same numbers.
   extended grid added back in long contiguous runs (``input_grad_shifted``). Other strides:
   col2im with one strided add per tap.
 - Depthwise (one input channel per group): no matrix product to feed, so one ``einsum`` per
-  share of the images over the strided window view, forward and backward.
+  share of the images over the strided window view, forward and backward; compiled loops
+  where numba is installed.
+- Small 1x1 convolutions (a product BLAS would run on one thread: batch-1 inference): the
+  compiled loop of ``conv_direct.pointwise`` on every core, the gradients as above.
 """
 
 from __future__ import annotations

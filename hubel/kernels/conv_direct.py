@@ -6,6 +6,9 @@ takes when the compiled kernels are in force (``jit.py``); the reference is
 - Forward: the compiled loop over the padded channels-last input, C_out padded with zero
   filters to a multiple of 16 when it is not one (and the extra channels dropped).
 - dL/dW: the compiled reduction over output pixels, one partial sum per thread.
+- Small 1x1 convolutions (stride 1, no padding: ``pointwise``): the forward loop without its
+  geometry, since pixel m's input and output are rows m; their gradients are ``conv.py``'s
+  matrix products.
 - dL/dX: a convolution too, so the same forward loop computes it. In one dimension, output y
   read input cell u = y·S + i·D of the padded input, so dL/dx_pad[u] = Σ_i G_z[u - i·D] W_i,
   where G_z is G with S - 1 zeros between its values. Padding G_z by the kernel's span - 1
