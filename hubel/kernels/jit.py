@@ -69,17 +69,48 @@ def _start_threads(compiled):
     spinning threads, 62 ms without. libgomp reads OMP_WAIT_POLICY once, when it is loaded:
     it is set for that moment (unless the user set it) and taken back, so nothing else in the
     process or its children sees it (PyTorch's OpenMP is a library of its own)."""
+    global _pool_spins
     previous = os.environ.get("OMP_WAIT_POLICY")
+    foreign = _openmp_loaded()  # then numba's loops run on that runtime, with its settings
     if previous is None:
         os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     try:
+        import numba
         import numpy as np
 
         if hasattr(compiled, "warm_up"):
             compiled.warm_up(np.zeros(1, np.float32))
+            if numba.threading_layer() == "omp":
+                policy = (previous or "").strip().upper()
+                _pool_spins = policy == "ACTIVE" or (foreign and policy != "PASSIVE")
     finally:
         if previous is None:
             del os.environ["OMP_WAIT_POLICY"]
+
+
+def _openmp_loaded() -> bool:
+    """True when an OpenMP runtime is in the process's memory map (Linux; else False)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            return any(name in line for line in maps for name in _OPENMP_LIBRARIES)
+    except OSError:
+        return False
+
+
+_OPENMP_LIBRARIES = ("libgomp", "libiomp5", "libomp.so")
+_pool_spins = False
+
+
+def pool_spins() -> bool:
+    """True when numba's threads spin between parallel loops, so that waking them costs next
+    to nothing. hubel starts them passive (``_start_threads``), and then waking them costs as
+    much as a small loop: 65-120 us on a 2-core AMD Zen 4 virtual machine, where a 2-thread
+    loop over 256 KiB takes 4 us once they are awake. They spin when the process had an
+    OpenMP runtime before numba's (PyTorch's: numba's loops then run on it, which spins for a
+    few ms after each loop, as PyTorch sets it) or when the user set OMP_WAIT_POLICY=ACTIVE.
+    Loops small enough that the wake-up would cost more than a second thread saves run on
+    the calling thread unless the threads spin (``conv_direct.pointwise``)."""
+    return _pool_spins
 
 
 def jit_active() -> bool:

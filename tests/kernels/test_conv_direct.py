@@ -437,3 +437,53 @@ def test_pointwise_loop_writes_every_output_value(threads, by_filters):
         jit.run(loop, *flat, pixels, c, out_c, by_filters, threads=threads)
         expected = x.astype(np.float64) @ w.reshape(out_c, c).T.astype(np.float64)
         np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "first, policy, spins",
+    [
+        ("", None, False),  # hubel's own OpenMP runtime, made passive
+        ("", "ACTIVE", True),  # the user asked for spinning threads
+        ("import torch\n", None, True),  # PyTorch's runtime, loaded first, which spins
+        ("import torch\n", "PASSIVE", False),  # ... unless the user said otherwise
+    ],
+)
+def test_pool_spins_tells_whose_openmp_runtime_runs_the_loops(first, policy, spins):
+    code = (
+        f"{first}import numpy as np, hubel as hb\n"
+        "from hubel.kernels import jit\n"
+        "jit.module('conv_jit')\n"
+        "print(jit.pool_spins())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if policy is not None:
+        env["OMP_WAIT_POLICY"] = policy
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == [str(spins)], out.stderr
+
+
+@pytest.mark.parametrize(
+    "spins, macs, threads", [(True, 2 << 20, 2), (True, 1 << 19, 1), (False, 2 << 20, 1)]
+)
+def test_pointwise_wakes_the_threads_only_when_they_spin(spins, macs, threads, monkeypatch):
+    """Every thread for a product of ``POINTWISE_SERIAL_MACS`` or more when numba's threads
+    spin; the calling thread alone for smaller ones, and for all while they sleep."""
+    monkeypatch.setattr(jit, "pool_spins", lambda: spins)
+    monkeypatch.setattr(jit, "threads", lambda: 2)
+    seen, run = [], jit.run
+
+    def spy(function, *args, threads=None):
+        if function.__name__ == "pointwise":
+            seen.append(threads)
+        return run(function, *args, threads=threads)
+
+    monkeypatch.setattr(jit, "run", spy)
+    c = 64
+    pixels = macs // (c * c)
+    x = np.random.default_rng(0).standard_normal((1, 1, pixels, c)).astype(np.float32)
+    w = np.random.default_rng(1).standard_normal((c, c, 1, 1)).astype(np.float32)
+    out = conv_direct.pointwise(x, w)
+    assert seen == [threads]
+    np.testing.assert_allclose(
+        out.reshape(pixels, c), x.reshape(pixels, c) @ w.reshape(c, c).T, rtol=1e-4, atol=1e-4
+    )
