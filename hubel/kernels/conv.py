@@ -51,6 +51,9 @@ def forward(ctx, x, weight, bias, window: Window, groups: int):
     out_hw = window.output_shape(x.shape[2], x.shape[3], "conv2d")
     ctx.window, ctx.groups, ctx.out_hw, ctx.x_shape = window, groups, out_hw, x.shape
     ctx.weight_shape = weight.shape
+    if conv_direct.stream_accepts(ctx, x, weight, window, groups):  # batch-1 inference
+        ctx.direct = False  # no gradient is recorded: there is no backward
+        return to_nchw(conv_direct.stream_forward(x, weight, bias, window, out_hw))
     ctx.direct = conv_direct.accepts(x, weight, window, groups)
     if ctx.direct:  # compiled direct convolution (numba, the ``fast`` extra)
         padded = conv_direct.pad(x.transpose(0, 2, 3, 1), window.padding)

@@ -430,6 +430,55 @@ def _make_pointwise(lanes):
     return pointwise
 
 
+@njit(parallel=True, fastmath=True, cache=True, boundscheck=False)
+def stream_filters(x, w, offsets, out, taps, blocks, c_out):
+    """out[o, q] = Σ_t w[o, t] · x[offsets[t] + q] for q < 64·blocks: a convolution whose
+    filters w (C_out·taps, the (C_out, C, F_h, F_w) array as it is, flat) are read once, in
+    their own order, and whose input x is a few planes (flat) read at the offset of each tap t.
+    Items of 4 filters in parallel; in each, blocks of 64 consecutive q keep 4 x 64 partial
+    sums in registers while the taps pass (4 broadcast filter values and 4 vector loads per
+    16 multiply-adds). The last item repeats its last filter when C_out is not a multiple of
+    4. ``conv_direct.stream_forward`` lays out the planes and offsets and picks the outputs."""
+    width = blocks * 64
+    for item in prange((c_out + 3) // 4):
+        o0 = item * 4
+        o1 = min(o0 + 1, c_out - 1)
+        o2 = min(o0 + 2, c_out - 1)
+        o3 = min(o0 + 3, c_out - 1)
+        for block in range(blocks):
+            q0 = block * 64
+            a0 = numba.carray(_vector(64), 64)
+            a1 = numba.carray(_vector(64), 64)
+            a2 = numba.carray(_vector(64), 64)
+            a3 = numba.carray(_vector(64), 64)
+            for q in range(64):
+                a0[q] = 0.0
+                a1[q] = 0.0
+                a2[q] = 0.0
+                a3[q] = 0.0
+            for t in range(taps):
+                w0 = w[_U(o0 * taps + t)]
+                w1 = w[_U(o1 * taps + t)]
+                w2 = w[_U(o2 * taps + t)]
+                w3 = w[_U(o3 * taps + t)]
+                base = offsets[t] + q0
+                for q in range(64):
+                    v = x[_U(base + q)]
+                    a0[q] += w0 * v
+                    a1[q] += w1 * v
+                    a2[q] += w2 * v
+                    a3[q] += w3 * v
+            # One loop per filter (see ``depthwise_blocked``).
+            for q in range(64):
+                out[_U(o0 * width + q0 + q)] = a0[q]
+            for q in range(64):
+                out[_U(o1 * width + q0 + q)] = a1[q]
+            for q in range(64):
+                out[_U(o2 * width + q0 + q)] = a2[q]
+            for q in range(64):
+                out[_U(o3 * width + q0 + q)] = a3[q]
+
+
 # By lanes per block: 16 (2 x 256-bit or 1 x 512-bit registers per pixel), 32 (2 x 512-bit,
 # for CPUs with AVX-512 and layers whose C_out is a multiple of 32).
 forward = {lanes: _make_forward(lanes) for lanes in (16, 32)}

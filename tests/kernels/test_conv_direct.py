@@ -487,3 +487,77 @@ def test_pointwise_wakes_the_threads_only_when_they_spin(spins, macs, threads, m
     np.testing.assert_allclose(
         out.reshape(pixels, c), x.reshape(pixels, c) @ w.reshape(c, c).T, rtol=1e-4, atol=1e-4
     )
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, options",
+    [
+        ((1, 512, 7, 7), (512, 512, 3, 3), dict(padding=1)),  # ResNet-18's last stage
+        ((1, 256, 14, 14), (512, 256, 3, 3), dict(stride=2, padding=1)),  # its stride-2 entry
+        ((1, 64, 9, 8), (601, 64, 3, 2), dict(stride=(2, 3), padding=(2, 1))),  # C_out % 4 == 1
+        ((1, 32, 5, 5), (302, 32, 5, 5), dict(padding=0)),  # one output pixel
+        ((1, 40, 6, 7), (130, 40, 3, 3), dict(stride=3, padding=2)),
+        ((1, 16, 13, 11), (2048, 16, 1, 1), dict(stride=2)),  # 1x1, strided
+        ((1, 24, 12, 12), (200, 24, 3, 3), dict(padding=1, bias=True)),  # 168 cells: 3 blocks
+    ],
+)
+def test_streamed_filters_equal_the_reference(x_shape, w_shape, options, monkeypatch):
+    """Batch-1 inference with filters far heavier than the input takes
+    ``conv_jit.stream_filters``; its output equals the reference's, and the float64 sums'."""
+    ran = _spy_on_jit(monkeypatch)
+    options = dict(options)
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal(w_shape).astype(np.float32)
+    b = rng.standard_normal(w_shape[0]).astype(np.float32) if options.pop("bias", False) else None
+    inputs = [hb.tensor(x), hb.tensor(w)] + ([] if b is None else [hb.tensor(b)])
+    with hb.no_grad():
+        fast = F.conv2d(*inputs, **options).numpy()
+        with kernels.use("reference"):
+            reference = F.conv2d(*inputs, **options).numpy()
+        wide = [hb.tensor(a.numpy().astype(np.float64)) for a in inputs]
+        exact = F.conv2d(*wide, **options).numpy()
+    assert ran == ["stream_filters"], ran
+    terms = w_shape[1] * w_shape[2] * w_shape[3]
+    atol = max(2e-5, 1.5e-7 * terms)
+    assert fast.dtype == np.float32 and fast.shape == reference.shape
+    np.testing.assert_allclose(fast, reference, rtol=2e-5, atol=atol)
+    np.testing.assert_allclose(fast, exact, rtol=2e-5, atol=atol)
+
+
+@pytest.mark.parametrize("case", ["gradient", "batch 2", "light filters", "dilation"])
+def test_streamed_filters_only_for_batch_one_inference_with_heavy_filters(case, monkeypatch):
+    ran = _spy_on_jit(monkeypatch)
+    rng = np.random.default_rng(11)
+    n = 2 if case == "batch 2" else 1
+    out_c = 8 if case == "light filters" else 256
+    x = hb.tensor(rng.standard_normal((n, 16, 6, 6)).astype(np.float32))
+    w = hb.tensor(rng.standard_normal((out_c, 16, 3, 3)).astype(np.float32))
+    w.requires_grad = case == "gradient"
+    options = dict(padding=2, dilation=2 if case == "dilation" else 1)
+    fast = F.conv2d(x, w, **options)
+    with kernels.use("reference"):
+        reference = F.conv2d(x, w, **options)
+    assert "stream_filters" not in ran, ran
+    np.testing.assert_allclose(
+        fast.detach().numpy(), reference.detach().numpy(), rtol=1e-5, atol=1e-4
+    )
+
+
+def test_stream_filters_writes_every_output_cell():
+    """Called directly on an output full of NaN with C_out % 4 == 3: every cell of every filter
+    is written, and equals the float64 sum over the taps."""
+    compiled = jit.module("conv_jit")
+    rng = np.random.default_rng(12)
+    c_out, taps, blocks = 7, 5, 2
+    x = rng.standard_normal(300).astype(np.float32)
+    w = rng.standard_normal(c_out * taps).astype(np.float32)
+    offsets = np.array([0, 3, 50, 51, 170], np.int64)
+    out = np.full(c_out * blocks * 64, np.nan, np.float32)
+    jit.run(compiled.stream_filters, x, w, offsets, out, taps, blocks, c_out)
+    cells = np.arange(blocks * 64)
+    expected = sum(
+        w.reshape(c_out, taps)[:, t, None].astype(np.float64) * x[offsets[t] + cells]
+        for t in range(taps)
+    )
+    np.testing.assert_allclose(out.reshape(c_out, -1), expected, rtol=1e-5, atol=1e-5)
