@@ -38,15 +38,9 @@ SETTINGS = [
 ]
 
 
-class ReLU6(nn.Module):
-    """y = min(max(x, 0), 6), as ``torch.nn.ReLU6``."""
-
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = inplace  # accepted for PyTorch's signature; hubel never works in place
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.clamp(x, 0.0, 6.0)
+# y = min(max(x, 0), 6): ``nn.ReLU6``, Hardtanh(0, 6) as ``torch.nn.ReLU6``, whose gradient is
+# 0 at exactly 0 and 6 (``clamp``'s would be 1 there).
+ReLU6 = nn.ReLU6
 
 
 def make_divisible(value: float, divisor: int = 8) -> int:

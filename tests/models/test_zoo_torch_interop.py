@@ -125,3 +125,22 @@ def test_only_the_interop_module_imports_torch_and_only_inside_functions():
                 if not allowed:
                     offenders.append(f"{path.relative_to(package)}:{node.lineno}")
     assert offenders == []
+
+
+def test_mobilenet_v2_relu6_has_pytorchs_gradient_at_the_edges():
+    """The zoo's ReLU6 is Hardtanh(0, 6), as torch.nn.ReLU6: gradient 0 at exactly 0 and 6
+    (clamp's is 1 there), and the same values and gradient elsewhere."""
+    import importlib
+
+    mobilenet_v2 = importlib.import_module("hubel.models.mobilenet_v2")
+    values = np.array([-1.0, -0.0, 0.0, 1e-7, 3.0, 6.0 - 1e-6, 6.0, 7.0], np.float32)
+    upstream = np.linspace(0.5, 2.0, values.size).astype(np.float32)
+    x = torch.tensor(values, requires_grad=True)
+    y = torch.nn.ReLU6()(x)
+    y.backward(torch.from_numpy(upstream))
+    ours = hb.tensor(values, requires_grad=True)
+    out = mobilenet_v2.ReLU6(inplace=True)(ours)
+    out.backward(hb.tensor(upstream))
+    np.testing.assert_array_equal(out.detach().numpy(), y.detach().numpy())
+    np.testing.assert_array_equal(ours.grad.numpy(), x.grad.numpy())
+    assert ours.grad.numpy()[values == 6.0] == 0 and ours.grad.numpy()[2] == 0
