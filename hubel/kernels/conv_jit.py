@@ -680,34 +680,43 @@ _DW_PIXELS = 4  # output pixels per block: 4 partial sums share each tap's load
 
 def _make_depthwise_blocked(kh, kw):
     """``depthwise`` for float32 and an F_h x F_w kernel fixed in the machine code, register
-    blocked: items of one output row x 16 channels run in parallel; in each, 4 output pixels at
-    a time keep their 16-channel partial sums in vector registers while the taps pass (one
-    load of a tap row feeds 4 multiply-adds), and are stored once. The last block of a row
-    repeats the row's last pixel. Channels past the last multiple of 16 go one pixel at a time,
-    their sums in ``out``.
+    blocked, reading the input unpadded: items of one output row x 16 channels run in
+    parallel; in each, 4 output pixels at a time keep their 16-channel partial sums in vector
+    registers while the taps pass (one load of a tap row feeds 4 multiply-adds), and are
+    stored once. Taps that fall on the zero padding are skipped (no padded copy is made): tap
+    rows outside the image for the whole block; the columns near a row's two ends, whose
+    windows reach past the image, are blocks of their own that skip taps pixel by pixel
+    (the last block of each kind repeats its last pixel). With finite taps
+    that gives the padded sums (a skipped term is a 0 · tap = ±0), which ``conv.py`` checks.
+    Channels past the last multiple of 16 go one pixel at a time, their sums in ``out``.
 
     Why fixed taps: with F_h and F_w known, LLVM unrolls the tap loops and turns each pixel's
     16 sums into one vector; with them as variables it vectorizes the loop over the taps
     instead, with gathers. MobileNetV2's 17 depthwise layers at batch 1
     (``benchmarks/mobilenet_layers.py``, 2 AMD Zen 4 cores): 3.8 ms with ``depthwise``, 2.3-2.4
-    with this loop, PyTorch 2.5 (ratio 2.04-2.08 -> 0.92-0.97)."""
+    with this loop over padded copies, PyTorch 2.5 (ratio 2.04-2.08 -> 0.92-0.97)."""
 
     @njit(parallel=True, fastmath=True, cache=True, boundscheck=False)
-    def depthwise_blocked(x, taps, out, n_img, hp, wp, c, ho, wo, sh, sw, dh, dw):
-        """out (N·H_out·W_out·C) = ``depthwise`` of x (N·H_pad·W_pad·C) with taps (F_h·F_w·C),
-        all flat C-contiguous float32."""
+    def depthwise_blocked(x, taps, out, n_img, h, w, c, ho, wo, sh, sw, dh, dw, top, left):
+        """out (N·H_out·W_out·C) = ``depthwise`` of x (N·H·W·C) padded by ``top`` rows and
+        ``left`` columns (and as many zeros below and right as the windows reach), taps
+        (F_h·F_w·C); all flat C-contiguous float32."""
         lanes = _DW_LANES
         blocks = (c + lanes - 1) // lanes
-        pixel_blocks = (wo + _DW_PIXELS - 1) // _DW_PIXELS
-        last = wo - 1
+        # The output columns whose taps all fall inside the image's columns: [first, right);
+        # the others, the border, go through the blocks that skip taps pixel by pixel.
+        first = min(wo, (left + sw - 1) // sw)
+        reach = w - 1 + left - (kw - 1) * dw  # the last such column's first tap, times sw
+        right = min(wo, max(first, reach // sw + 1 if reach >= 0 else 0))
+        border = first + wo - right
+        inner_blocks = (right - first + _DW_PIXELS - 1) // _DW_PIXELS
+        border_blocks = (border + _DW_PIXELS - 1) // _DW_PIXELS
         for item in prange(n_img * ho * blocks):
             r = item // blocks
             c0 = (item - r * blocks) * lanes
             i = r // ho
             y = r - i * ho
-            x_row = (i * hp + y * sh) * wp * c + c0
             out_row = r * wo * c + c0
-            step = sw * c
             if c0 + lanes > c:  # the channels past the last multiple of 16
                 width = c - c0
                 for q in range(wo):
@@ -715,17 +724,34 @@ def _make_depthwise_blocked(kh, kw):
                     for l in range(width):
                         out[_U(d + l)] = 0.0
                     for a in range(kh):
+                        iy = y * sh + a * dh - top
+                        if iy < 0 or iy >= h:
+                            continue
                         for b in range(kw):
+                            ix = q * sw + b * dw - left
+                            if ix < 0 or ix >= w:
+                                continue
                             t = (a * kw + b) * c + c0
-                            p = x_row + (a * dh * wp + b * dw) * c + q * step
+                            p = ((i * h + iy) * w + ix) * c + c0
                             for l in range(width):
                                 out[_U(d + l)] += x[_U(p + l)] * taps[_U(t + l)]
                 continue
-            for block in range(pixel_blocks):
-                q0 = block * _DW_PIXELS
-                q1 = min(q0 + 1, last)
-                q2 = min(q0 + 2, last)
-                q3 = min(q0 + 3, last)
+            for block in range(inner_blocks + border_blocks):
+                inside = block < inner_blocks
+                if inside:  # 4 pixels of [first, right), the last block repeating right - 1
+                    q0 = first + block * _DW_PIXELS
+                    q1 = min(q0 + 1, right - 1)
+                    q2 = min(q0 + 2, right - 1)
+                    q3 = min(q0 + 3, right - 1)
+                else:  # 4 of the border's pixels, [0, first) then [right, W_out)
+                    k = (block - inner_blocks) * _DW_PIXELS
+                    q0 = k if k < first else right + k - first
+                    k = min(k + 1, border - 1)
+                    q1 = k if k < first else right + k - first
+                    k = min(k + 1, border - 1)
+                    q2 = k if k < first else right + k - first
+                    k = min(k + 1, border - 1)
+                    q3 = k if k < first else right + k - first
                 a0 = numba.carray(_vector(lanes), lanes)
                 a1 = numba.carray(_vector(lanes), lanes)
                 a2 = numba.carray(_vector(lanes), lanes)
@@ -736,19 +762,46 @@ def _make_depthwise_blocked(kh, kw):
                     a2[l] = 0.0
                     a3[l] = 0.0
                 for a in range(kh):
-                    for b in range(kw):
+                    iy = y * sh + a * dh - top
+                    if iy < 0 or iy >= h:
+                        continue
+                    row = (i * h + iy) * w
+                    if inside:
+                        for b in range(kw):
+                            t = (a * kw + b) * c + c0
+                            p0 = (row + q0 * sw + b * dw - left) * c + c0
+                            p1 = (row + q1 * sw + b * dw - left) * c + c0
+                            p2 = (row + q2 * sw + b * dw - left) * c + c0
+                            p3 = (row + q3 * sw + b * dw - left) * c + c0
+                            for l in range(lanes):
+                                tap = taps[_U(t + l)]
+                                a0[l] += x[_U(p0 + l)] * tap
+                                a1[l] += x[_U(p1 + l)] * tap
+                                a2[l] += x[_U(p2 + l)] * tap
+                                a3[l] += x[_U(p3 + l)] * tap
+                        continue
+                    for b in range(kw):  # a pixel whose tap falls outside the columns skips it
                         t = (a * kw + b) * c + c0
-                        p = x_row + (a * dh * wp + b * dw) * c
-                        p0 = p + q0 * step
-                        p1 = p + q1 * step
-                        p2 = p + q2 * step
-                        p3 = p + q3 * step
-                        for l in range(lanes):
-                            tap = taps[_U(t + l)]
-                            a0[l] += x[_U(p0 + l)] * tap
-                            a1[l] += x[_U(p1 + l)] * tap
-                            a2[l] += x[_U(p2 + l)] * tap
-                            a3[l] += x[_U(p3 + l)] * tap
+                        x0 = q0 * sw + b * dw - left
+                        x1 = q1 * sw + b * dw - left
+                        x2 = q2 * sw + b * dw - left
+                        x3 = q3 * sw + b * dw - left
+                        if 0 <= x0 < w:
+                            p0 = (row + x0) * c + c0
+                            for l in range(lanes):
+                                a0[l] += x[_U(p0 + l)] * taps[_U(t + l)]
+                        if 0 <= x1 < w:
+                            p1 = (row + x1) * c + c0
+                            for l in range(lanes):
+                                a1[l] += x[_U(p1 + l)] * taps[_U(t + l)]
+                        if 0 <= x2 < w:
+                            p2 = (row + x2) * c + c0
+                            for l in range(lanes):
+                                a2[l] += x[_U(p2 + l)] * taps[_U(t + l)]
+                        if 0 <= x3 < w:
+                            p3 = (row + x3) * c + c0
+                            for l in range(lanes):
+                                a3[l] += x[_U(p3 + l)] * taps[_U(t + l)]
                 # One loop per pixel: written as one loop, LLVM stores the sums value by value.
                 for l in range(lanes):
                     out[_U(out_row + q0 * c + l)] = a0[l]

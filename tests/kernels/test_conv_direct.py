@@ -320,24 +320,52 @@ def test_blocked_depthwise_equals_the_reference(
 
 
 def test_blocked_depthwise_writes_every_output_value():
-    """Called directly on an output full of NaN: every value is written, and equals the sum
-    over the taps computed in float64 (no value is left from before, none is skipped)."""
+    """Called directly on an output full of NaN, over padded copies and over the unpadded
+    input with the padding's offsets: every value is written, and equals the sum over the taps
+    of the zero-padded input computed in float64 (no value left from before, none skipped)."""
     compiled = jit.module("conv_jit")
     rng = np.random.default_rng(6)
-    cases = [(2, 6, 9, 40, 3, 3, 1), (1, 7, 7, 33, 3, 3, 2), (1, 5, 6, 16, 5, 3, 1)]
-    for n, h, w, c, kh, kw, s in cases:
+    cases = [  # (n, h, w, c, kh, kw, stride, padding)
+        (2, 6, 9, 40, 3, 3, 1, 0),
+        (1, 7, 7, 33, 3, 3, 2, 0),
+        (1, 5, 6, 16, 5, 3, 1, 0),
+        (1, 7, 7, 32, 3, 3, 1, 1),
+        (2, 9, 8, 48, 3, 3, 2, 1),
+        (1, 4, 11, 17, 5, 5, 1, 2),
+        (1, 3, 3, 16, 7, 7, 1, 3),  # every tap of every pixel near a border
+    ]
+    for n, h, w, c, kh, kw, s, pad in cases:
         x = rng.standard_normal((n, h, w, c)).astype(np.float32)
         taps = rng.standard_normal((kh, kw, c)).astype(np.float32)
-        ho, wo = (h - kh) // s + 1, (w - kw) // s + 1
-        out = np.full((n, ho, wo, c), np.nan, np.float32)
-        flat = (x.reshape(-1), taps.reshape(-1), out.reshape(-1))
-        jit.run(compiled.depthwise_blocked(kh, kw), *flat, n, h, w, c, ho, wo, s, s, 1, 1)
-        expected = np.zeros(out.shape)
+        padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+        ho, wo = (h + 2 * pad - kh) // s + 1, (w + 2 * pad - kw) // s + 1
+        expected = np.zeros((n, ho, wo, c))
         for i in range(kh):
             for j in range(kw):
-                window = x[:, i : i + s * (ho - 1) + 1 : s, j : j + s * (wo - 1) + 1 : s]
+                window = padded[:, i : i + s * (ho - 1) + 1 : s, j : j + s * (wo - 1) + 1 : s]
                 expected += window.astype(np.float64) * taps[i, j]
-        np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+        for source, corner in ((padded, 0), (x, pad)):
+            out = np.full((n, ho, wo, c), np.nan, np.float32)
+            flat = (source.reshape(-1), taps.reshape(-1), out.reshape(-1))
+            sizes = (n, *source.shape[1:], ho, wo)
+            loop = compiled.depthwise_blocked(kh, kw)
+            jit.run(loop, *flat, *sizes, s, s, 1, 1, corner, corner)
+            np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_depthwise_with_infinite_taps_pads_as_the_reference(monkeypatch):
+    """An infinite tap makes the padding's terms 0 · inf = NaN in the reference: then the input
+    is padded (``_depthwise_unpadded`` declines), and the NaN come out where the reference's do."""
+    ran = _spy_on_jit(monkeypatch)
+    x = np.ones((1, 16, 5, 5), np.float32)
+    w = np.ones((16, 1, 3, 3), np.float32)
+    w[0, 0, 0, 0] = np.inf
+    out = {}
+    for mode in ("reference", "fast"):
+        with kernels.use(mode), hb.no_grad(), np.errstate(invalid="ignore"):
+            out[mode] = F.conv2d(hb.tensor(x), hb.tensor(w), padding=1, groups=16).numpy()
+    assert np.isnan(out["reference"]).any() and "depthwise_blocked" in ran
+    np.testing.assert_array_equal(out["fast"], out["reference"])
 
 
 def _spy_on_jit(monkeypatch):
@@ -561,3 +589,24 @@ def test_stream_filters_writes_every_output_cell():
         for t in range(taps)
     )
     np.testing.assert_allclose(out.reshape(c_out, -1), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_depthwise_forward_makes_no_padded_copy(monkeypatch):
+    """Inference through the blocked loop reads the input unpadded; a training step pads it
+    only for the weight gradient. Values as the reference either way."""
+    from hubel.kernels import conv as conv_kernel
+
+    padded, pad = [], conv_kernel.pad_image
+    monkeypatch.setattr(conv_kernel, "pad_image", lambda x, p: padded.append(p) or pad(x, p))
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((2, 32, 8, 8)).astype(np.float32)
+    w = rng.standard_normal((32, 1, 3, 3)).astype(np.float32)
+    with hb.no_grad():
+        fast = F.conv2d(hb.tensor(x), hb.tensor(w), padding=1, groups=32).numpy()
+    assert padded == []
+    with kernels.use("reference"), hb.no_grad():
+        reference = F.conv2d(hb.tensor(x), hb.tensor(w), padding=1, groups=32).numpy()
+    np.testing.assert_allclose(fast, reference, rtol=1e-5, atol=1e-5)
+    xt = hb.tensor(x, requires_grad=True)
+    F.conv2d(xt, hb.tensor(w, requires_grad=True), padding=1, groups=32).sum().backward()
+    assert padded == [(1, 1, 1, 1)]  # once, for dL/dW; dL/dx reads G unpadded too
