@@ -540,7 +540,8 @@ def test_streamed_filters_equal_the_reference(x_shape, w_shape, options, monkeyp
     b = rng.standard_normal(w_shape[0]).astype(np.float32) if options.pop("bias", False) else None
     inputs = [hb.tensor(x), hb.tensor(w)] + ([] if b is None else [hb.tensor(b)])
     with hb.no_grad():
-        fast = F.conv2d(*inputs, **options).numpy()
+        with kernels.use("fast"):
+            fast = F.conv2d(*inputs, **options).numpy()
         with kernels.use("reference"):
             reference = F.conv2d(*inputs, **options).numpy()
         wide = [hb.tensor(a.numpy().astype(np.float64)) for a in inputs]
@@ -563,7 +564,8 @@ def test_streamed_filters_only_for_batch_one_inference_with_heavy_filters(case, 
     w = hb.tensor(rng.standard_normal((out_c, 16, 3, 3)).astype(np.float32))
     w.requires_grad = case == "gradient"
     options = dict(padding=2, dilation=2 if case == "dilation" else 1)
-    fast = F.conv2d(x, w, **options)
+    with kernels.use("fast"):
+        fast = F.conv2d(x, w, **options)
     with kernels.use("reference"):
         reference = F.conv2d(x, w, **options)
     assert "stream_filters" not in ran, ran
@@ -601,12 +603,13 @@ def test_depthwise_forward_makes_no_padded_copy(monkeypatch):
     rng = np.random.default_rng(13)
     x = rng.standard_normal((2, 32, 8, 8)).astype(np.float32)
     w = rng.standard_normal((32, 1, 3, 3)).astype(np.float32)
-    with hb.no_grad():
+    with kernels.use("fast"), hb.no_grad():
         fast = F.conv2d(hb.tensor(x), hb.tensor(w), padding=1, groups=32).numpy()
     assert padded == []
     with kernels.use("reference"), hb.no_grad():
         reference = F.conv2d(hb.tensor(x), hb.tensor(w), padding=1, groups=32).numpy()
     np.testing.assert_allclose(fast, reference, rtol=1e-5, atol=1e-5)
     xt = hb.tensor(x, requires_grad=True)
-    F.conv2d(xt, hb.tensor(w, requires_grad=True), padding=1, groups=32).sum().backward()
+    with kernels.use("fast"):
+        F.conv2d(xt, hb.tensor(w, requires_grad=True), padding=1, groups=32).sum().backward()
     assert padded == [(1, 1, 1, 1)]  # once, for dL/dW; dL/dx reads G unpadded too
