@@ -316,7 +316,10 @@ def _depthwise_forward(ctx, x_nhwc, weight, window, out_hw):
     ctx.multiplier = multiplier
     n, c_out = x_nhwc.shape[0], weight.shape[0]
     out = xp.empty((n, *out_hw, c_out), dtype=x_nhwc.dtype)
-    source = xp.ascontiguousarray(x_nhwc)
+    source = x_nhwc
+    if not source.flags.c_contiguous:  # NCHW memory: a transposing copy, on every thread
+        source = xp.empty(x_nhwc.shape, dtype=x_nhwc.dtype)
+        parallel.over_batch(lambda s: xp.copyto(source[s], x_nhwc[s]), source)
     if multiplier > 1:
         source = xp.repeat(source, multiplier, axis=3)
     ctx.unpadded = _depthwise_unpadded(source, taps, out, window)

@@ -41,6 +41,11 @@ from ..geometry import Window
 from . import jit, parallel
 
 
+def _numpy_float32(*arrays) -> bool:
+    """True when every array is a NumPy float32 array: what the compiled loops take."""
+    return all(type(a).__module__ == "numpy" and a.dtype == np.float32 for a in arrays)
+
+
 def lanes(count: int) -> int:
     """Output channels per register block of ``conv_jit.py`` for a layer of ``count`` output
     channels: 32 on a CPU with AVX-512 when ``count`` is a multiple of 32 (1.4x faster than 16
@@ -54,9 +59,7 @@ def accepts(x, weight, window: Window, groups: int) -> bool:
     which BLAS runs at full speed)."""
     if groups != 1 or window.kernel == (1, 1):
         return False
-    if type(x).__module__ != "numpy" or type(weight).__module__ != "numpy":
-        return False
-    if x.dtype != np.float32 or weight.dtype != np.float32:
+    if not _numpy_float32(x, weight):
         return False
     return jit.module("conv_jit") is not None
 
@@ -70,9 +73,7 @@ def pointwise_accepts(x, weight, window: Window, groups: int) -> bool:
     BLAS's threads pay, stay BLAS's."""
     if groups != 1 or window.kernel != (1, 1) or window.stride != (1, 1) or any(window.padding):
         return False
-    if type(x).__module__ != "numpy" or type(weight).__module__ != "numpy":
-        return False
-    if x.dtype != np.float32 or weight.dtype != np.float32:
+    if not _numpy_float32(x, weight):
         return False
     n, c, h, w = x.shape
     if n * h * w * c * weight.shape[0] >= parallel.SMALL_PRODUCT_MACS:
@@ -121,9 +122,7 @@ def stream_accepts(ctx, x, weight, window: Window, groups: int) -> bool:
         return False
     if window.dilation != (1, 1) or weight.nbytes < STREAM_MIN_RATIO * x.nbytes:
         return False
-    if type(x).__module__ != "numpy" or type(weight).__module__ != "numpy":
-        return False
-    if x.dtype != np.float32 or weight.dtype != np.float32:
+    if not _numpy_float32(x, weight):
         return False
     return jit.module("conv_jit") is not None
 

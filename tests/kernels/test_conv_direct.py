@@ -240,16 +240,10 @@ def test_inference_takes_the_direct_kernel_before_the_plane_order_products(monke
 
 @pytest.mark.parametrize("stride, multiplier", [(1, 1), (2, 1), (1, 2)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_compiled_depthwise_conv_equals_reference(stride, multiplier, dtype, monkeypatch):
+def test_compiled_depthwise_conv_equals_reference(stride, multiplier, dtype, compiled_calls):
     """Depthwise convolutions (MobileNet's) take a compiled loop forward and, at stride 1, for
     dL/dx too; values and gradients as the reference."""
-    ran, run = [], jit.run
-
-    def spy(function, *args, threads=None):
-        ran.append(function.__name__)
-        return run(function, *args, threads=threads)
-
-    monkeypatch.setattr(jit, "run", spy)
+    ran = compiled_calls
     c = 24
     shapes = [(2, c, 9, 9), (c * multiplier, 1, 3, 3)]
     rng = np.random.default_rng(3)
@@ -288,18 +282,12 @@ def test_compiled_depthwise_conv_equals_reference(stride, multiplier, dtype, mon
     ],
 )
 def test_blocked_depthwise_equals_the_reference(
-    x_shape, kernel, stride, padding, dilation, monkeypatch
+    x_shape, kernel, stride, padding, dilation, compiled_calls
 ):
     """``conv_jit.depthwise_blocked`` over the blocks it is built from: pixel blocks cut short
     at the end of a row (the repeated last pixel), channel tails, kernel sizes, strides and
     dilations; forward and both gradients equal the reference's."""
-    ran, run = [], jit.run
-
-    def spy(function, *args, threads=None):
-        ran.append(function.__name__)
-        return run(function, *args, threads=threads)
-
-    monkeypatch.setattr(jit, "run", spy)
+    ran = compiled_calls
     c = x_shape[1]
     rng = np.random.default_rng(5)
     arrays = [rng.standard_normal(x_shape), rng.standard_normal((c, 1, *kernel))]
@@ -353,10 +341,10 @@ def test_blocked_depthwise_writes_every_output_value():
             np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
 
 
-def test_depthwise_with_infinite_taps_pads_as_the_reference(monkeypatch):
+def test_depthwise_with_infinite_taps_pads_as_the_reference(compiled_calls):
     """An infinite tap makes the padding's terms 0 · inf = NaN in the reference: then the input
     is padded (``_depthwise_unpadded`` declines), and the NaN come out where the reference's do."""
-    ran = _spy_on_jit(monkeypatch)
+    ran = compiled_calls
     x = np.ones((1, 16, 5, 5), np.float32)
     w = np.ones((16, 1, 3, 3), np.float32)
     w[0, 0, 0, 0] = np.inf
@@ -366,17 +354,6 @@ def test_depthwise_with_infinite_taps_pads_as_the_reference(monkeypatch):
             out[mode] = F.conv2d(hb.tensor(x), hb.tensor(w), padding=1, groups=16).numpy()
     assert np.isnan(out["reference"]).any() and "depthwise_blocked" in ran
     np.testing.assert_array_equal(out["fast"], out["reference"])
-
-
-def _spy_on_jit(monkeypatch):
-    ran, run = [], jit.run
-
-    def spy(function, *args, threads=None):
-        ran.append(function.__name__)
-        return run(function, *args, threads=threads)
-
-    monkeypatch.setattr(jit, "run", spy)
-    return ran
 
 
 def _conv_in_both_modes(arrays, options, seed=0):
@@ -404,10 +381,10 @@ def _conv_in_both_modes(arrays, options, seed=0):
         ((3, 5, 4, 4), 3, False),  # fewer output channels than a block
     ],
 )
-def test_pointwise_conv_equals_the_reference(x_shape, out_c, bias, monkeypatch):
+def test_pointwise_conv_equals_the_reference(x_shape, out_c, bias, compiled_calls):
     """Small 1x1 convolutions take ``conv_jit.pointwise`` forward; output and every gradient
     equal the reference's."""
-    ran = _spy_on_jit(monkeypatch)
+    ran = compiled_calls
     rng = np.random.default_rng(7)
     arrays = [rng.standard_normal(x_shape), rng.standard_normal((out_c, x_shape[1], 1, 1))]
     if bias:
@@ -431,10 +408,10 @@ def test_pointwise_conv_equals_the_reference(x_shape, out_c, bias, monkeypatch):
     ],
 )
 def test_pointwise_loop_takes_only_small_dense_unpadded_stride_one_float32(
-    options, dtype, big, monkeypatch
+    options, dtype, big, monkeypatch, compiled_calls
 ):
     """Anything else stays on the matrix-product path, with the same numbers."""
-    ran = _spy_on_jit(monkeypatch)
+    ran = compiled_calls
     if big:
         monkeypatch.setattr(parallel, "SMALL_PRODUCT_MACS", 1000)
     rng = np.random.default_rng(8)
@@ -529,10 +506,10 @@ def test_pointwise_wakes_the_threads_only_when_they_spin(spins, macs, threads, m
         ((1, 24, 12, 12), (200, 24, 3, 3), dict(padding=1, bias=True)),  # 168 cells: 3 blocks
     ],
 )
-def test_streamed_filters_equal_the_reference(x_shape, w_shape, options, monkeypatch):
+def test_streamed_filters_equal_the_reference(x_shape, w_shape, options, compiled_calls):
     """Batch-1 inference with filters far heavier than the input takes
     ``conv_jit.stream_filters``; its output equals the reference's, and the float64 sums'."""
-    ran = _spy_on_jit(monkeypatch)
+    ran = compiled_calls
     options = dict(options)
     rng = np.random.default_rng(10)
     x = rng.standard_normal(x_shape).astype(np.float32)
@@ -555,8 +532,8 @@ def test_streamed_filters_equal_the_reference(x_shape, w_shape, options, monkeyp
 
 
 @pytest.mark.parametrize("case", ["gradient", "batch 2", "light filters", "dilation"])
-def test_streamed_filters_only_for_batch_one_inference_with_heavy_filters(case, monkeypatch):
-    ran = _spy_on_jit(monkeypatch)
+def test_streamed_filters_only_for_batch_one_inference_with_heavy_filters(case, compiled_calls):
+    ran = compiled_calls
     rng = np.random.default_rng(11)
     n = 2 if case == "batch 2" else 1
     out_c = 8 if case == "light filters" else 256

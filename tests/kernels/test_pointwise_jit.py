@@ -26,19 +26,6 @@ def _small_arrays_compiled_too(monkeypatch, request):
         yield
 
 
-@pytest.fixture
-def compiled_calls(monkeypatch):
-    """The names of the compiled functions ``jit.run`` ran during the test."""
-    calls, run = [], jit.run
-
-    def spy(function, *args, threads=None):
-        calls.append(function.__name__)
-        return run(function, *args, threads=threads)
-
-    monkeypatch.setattr(jit, "run", spy)
-    return calls
-
-
 def channels_last_map(shape, seed=0, loc=0.0, scale=1.0):
     """A float32 (N, C, H, W) tensor whose memory is channels-last, as a conv kernel returns."""
     n, c, h, w = shape
