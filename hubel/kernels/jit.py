@@ -31,7 +31,8 @@ _wide = None  # wide_vectors(), once known
 # Element-wise passes over less than this stay in NumPy. Waking the pool costs more than such a
 # pass, and next to matrix products it is worse: OpenBLAS's workers spin for a while after each
 # product and take the core from numba's (the homework MLP's ReLU on 1 MiB went from 24 to
-# 31 ms a step compiled; so did a compiled Adam, which hubel therefore does not have).
+# 31 ms a step compiled; a two-thread Adam update on 3.7 M parameters was no faster than one,
+# so the compiled Adam, ``optim_jit.py``, runs on the calling thread whatever the size).
 MIN_BYTES = 4 << 20
 # From this size up to MIN_BYTES an element-wise pass runs compiled on the calling thread alone
 # (``pass_threads``): one pass instead of NumPy's several, no pool to wake, no core taken from
@@ -40,9 +41,9 @@ SERIAL_BYTES = 256 << 10
 
 
 def module(name: str):
-    """The compiled kernels' module ``name`` ("conv_jit" or "pointwise_jit") when they are in
-    force, else None. The first call imports numba and the module (its machine code comes from
-    numba's cache after the first run on a machine)."""
+    """The compiled kernels' module ``name`` ("conv_jit", "pointwise_jit", "pool_jit" or
+    "optim_jit") when they are in force, else None. The first call imports numba and the
+    module (its machine code comes from numba's cache after the first run on a machine)."""
     if not _wanted or _forked:
         return None
     found = _modules.get(name)

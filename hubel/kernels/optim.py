@@ -7,6 +7,9 @@ two work arrays) stay in the CPU caches across its dozen element-wise passes, in
 pass streaming whole arrays from memory, and each NumPy call still has enough work to hide its
 overhead. Adam's step on the homework MLP: about 7 ms, against 10 ms on whole arrays.
 
+Where numba is installed, Adam runs as one compiled loop instead (``optim_jit.py``: every
+element read and written once, the same bits as these passes): about 2 ms for that step.
+
 Each function returns True when it made the update, False to decline (not a NumPy array: a GPU
 wants one large kernel per op, which is what the reference's whole-array passes are).
 """
@@ -16,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+
+from . import jit
 
 BLOCK_ELEMENTS = 1 << 17
 
@@ -64,6 +69,23 @@ def _declines(param) -> bool:
     return type(param).__module__ != "numpy"
 
 
+def _compiled(param, *arrays):
+    """The compiled update rules (``optim_jit.py``) when they are in force and take these
+    arrays: float32 or float64, all of one dtype, C-contiguous (so that their flat views are
+    the arrays themselves), else None. They run on the calling thread: an update comes right
+    after the backward's matrix products, whose OpenBLAS workers spin for a while on the other
+    core (a two-thread update lost to one)."""
+    if param.dtype not in _COMPILED_DTYPES or not param.flags.c_contiguous:
+        return None
+    for a in arrays:
+        if a is not None and (a.dtype != param.dtype or not a.flags.c_contiguous):
+            return None
+    return jit.module("optim_jit")
+
+
+_COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def adam(work: dict, group: dict, state: dict, param, grad) -> bool:
     """Adam's step t = ``state["step"]`` on ``param`` in place (see ``optim.Adam``), with the
     constants folded: lr·m̂/(√v̂ + ε) = (lr·√bc2/bc1)·m / (√v + ε·√bc2), bc_i = 1 - β_i^t,
@@ -78,6 +100,25 @@ def adam(work: dict, group: dict, state: dict, param, grad) -> bool:
     bias_correction2_sqrt = (1 - beta2**t) ** 0.5
     scale = lr / (1 - beta1**t) * bias_correction2_sqrt
     eps_hat = eps * bias_correction2_sqrt
+    compiled = _compiled(param, grad, m, v, v_max)
+    if compiled is not None:
+        c = param.dtype.type
+        jit.run(
+            compiled.adam,
+            *(a.reshape(-1) for a in (param, grad, m, v, param if v_max is None else v_max)),
+            maximize,
+            not decoupled and weight_decay != 0,
+            v_max is not None,
+            c(1 - lr * weight_decay) if decoupled else c(1),
+            c(weight_decay),
+            c(1 - beta1),
+            c(beta2),
+            c(1 - beta2),
+            c(eps_hat),
+            c(scale),
+            threads=1,
+        )
+        return True
     for w, g, m_, v_, v_max_, out, tmp in blocks(work, param, grad, m, v, v_max):
         if decoupled and weight_decay != 0:
             w *= 1 - lr * weight_decay
