@@ -72,10 +72,15 @@ def _declines(param) -> bool:
 def _compiled(param, *arrays):
     """The compiled update rules (``optim_jit.py``) when they are in force and take these
     arrays: float32 or float64, all of one dtype, C-contiguous (so that their flat views are
-    the arrays themselves), else None. They run on the calling thread: an update comes right
-    after the backward's matrix products, whose OpenBLAS workers spin for a while on the other
-    core (a two-thread update lost to one)."""
-    if param.dtype not in _COMPILED_DTYPES or not param.flags.c_contiguous:
+    the arrays themselves), the parameter at least ``jit.SERIAL_BYTES`` (smaller ones take the
+    NumPy passes, and a small model never waits for numba's import), else None. They run on
+    the calling thread: an update comes right after the backward's matrix products, whose
+    OpenBLAS workers spin for a while on the other core (a two-thread update lost to one)."""
+    if (
+        param.dtype not in _COMPILED_DTYPES
+        or not param.flags.c_contiguous
+        or param.nbytes < jit.SERIAL_BYTES
+    ):
         return None
     for a in arrays:
         if a is not None and (a.dtype != param.dtype or not a.flags.c_contiguous):

@@ -8,8 +8,16 @@ import pytest
 
 import hubel as hb
 from hubel import kernels, nn, optim
+from hubel.kernels import jit
 
 pytest.importorskip("numba")
+
+
+@pytest.fixture(autouse=True)
+def _small_parameters_compiled_too(monkeypatch):
+    """The tests' parameters are small: let them take the compiled path (``jit.SERIAL_BYTES``)."""
+    monkeypatch.setattr(jit, "SERIAL_BYTES", 0)
+
 
 OPTIONS = [
     dict(lr=0.01),
@@ -118,3 +126,17 @@ def test_arrays_the_compiled_adam_declines_take_the_numpy_kernel(compiled_calls,
     np.testing.assert_allclose(
         results["fast"], results["reference"], rtol=tolerance, atol=tolerance
     )
+
+
+def test_parameters_under_serial_bytes_take_the_numpy_kernel(compiled_calls, monkeypatch):
+    """A small model's update never waits for numba (the quickstart's MLP: 0.4 s of training)."""
+    monkeypatch.setattr(jit, "SERIAL_BYTES", 4000)
+    params = [nn.Parameter(np.ones(999, np.float32)), nn.Parameter(np.ones(1000, np.float32))]
+    opt = optim.Adam(params, lr=0.1)
+    with kernels.use("fast"):
+        for p in params:
+            p.grad = hb.tensor(np.full(p.shape, 0.5, np.float32))
+        opt.step()
+    assert compiled_calls == ["adam"]  # the 4000-byte parameter only
+    for p in params:
+        np.testing.assert_allclose(p.detach().numpy(), 0.9, rtol=1e-6)  # step 1 moves by lr
