@@ -19,7 +19,10 @@ from ._util import normalize_dim, per_value_cost
 class ReLU(Function):
     """y = max(0, x);  dy/dx = 1 if x > 0 else 0.
 
-    NOTE: at exactly x = 0 the derivative is taken as 0, as PyTorch does.
+    NOTE: at exactly x = 0 the derivative is taken as 0, as PyTorch does. The backward is
+    PyTorch's select, "0 where y <= 0, else the upstream gradient", not a product with a
+    mask: a NaN input passes its gradient on (NaN <= 0 is false), and an infinite gradient
+    where y <= 0 gives 0, not inf·0 = NaN.
     """
 
     @staticmethod
@@ -35,7 +38,7 @@ class ReLU(Function):
         if ctx.kernel is not None:
             return ctx.kernel.backward(ctx, grad)
         (y,) = ctx.saved_tensors
-        return grad * (y > 0)
+        return get_array_module(y).where(y <= 0, 0, grad)
 
 
 class LeakyReLU(Function):
@@ -246,7 +249,9 @@ def softplus_array(x):
 
 class Hardtanh(Function):
     """y = min(max(x, lo), hi);  dy/dx = 1 for lo < x < hi, else 0 (0 at both edges, as
-    PyTorch). ``relu6`` is Hardtanh(0, 6)."""
+    PyTorch). ``relu6`` is Hardtanh(0, 6). Backward as PyTorch's select: the gradient where
+    lo < x < hi, else 0 (a NaN input gets 0, and an infinite gradient outside gives 0, not
+    inf·0 = NaN)."""
 
     cost = per_value_cost(1)
 
@@ -259,7 +264,8 @@ class Hardtanh(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * ((x > ctx.lo) & (x < ctx.hi)), None, None
+        inside = (x > ctx.lo) & (x < ctx.hi)
+        return get_array_module(x).where(inside, grad, 0), None, None
 
 
 class SiLU(Function):
@@ -280,7 +286,8 @@ class SiLU(Function):
 
 
 class Hardsigmoid(Function):
-    """y = relu6(x + 3) / 6, a piecewise-linear σ;  dy/dx = 1/6 for -3 < x < 3, else 0."""
+    """y = relu6(x + 3) / 6, a piecewise-linear σ;  dy/dx = 1/6 for -3 < x < 3, else 0
+    (selected, as PyTorch: an infinite gradient outside gives 0, and NaN gives 0)."""
 
     cost = per_value_cost(2)
 
@@ -292,12 +299,13 @@ class Hardsigmoid(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * ((x > -3) & (x < 3)) / 6
+        return get_array_module(x).where((x > -3) & (x < 3), grad / 6, 0)
 
 
 class Hardswish(Function):
     """y = x relu6(x + 3) / 6 (MobileNetV3);  dy/dx = 0 for x <= -3, x/3 + 1/2 for
-    -3 < x < 3, 1 for x >= 3 (PyTorch's choice at the edges)."""
+    -3 < x < 3, 1 for x >= 3 (PyTorch's choice at the edges; selected, as PyTorch: an
+    infinite gradient where x <= -3 gives 0, and a NaN input takes the middle piece: NaN)."""
 
     cost = per_value_cost(3)
 
@@ -310,11 +318,12 @@ class Hardswish(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         xp = get_array_module(x)
-        return grad * xp.where(x <= -3, 0, xp.where(x < 3, x / 3 + 0.5, 1)).astype(grad.dtype)
+        return xp.where(x <= -3, 0, xp.where(x >= 3, grad, grad * (x / 3 + 0.5)))
 
 
 class ELU(Function):
-    """y = x for x > 0, α (e**x - 1) otherwise;  dy/dx = 1 for x > 0, else α e**x = y + α."""
+    """y = x for x > 0, α (e**x - 1) otherwise;  dy/dx = 1 for x > 0, else α e**x (= y + α,
+    but that sum cancels to a few digits where y ≈ -α: float32 at x = -10 kept 3)."""
 
     cost = per_value_cost(2)
 
@@ -322,14 +331,15 @@ class ELU(Function):
     def forward(ctx, x, alpha):
         xp = get_array_module(x)
         y = xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x)
         ctx.alpha = alpha
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        x, y = ctx.saved_tensors
-        return get_array_module(x).where(x > 0, grad, grad * (y + ctx.alpha)), None
+        (x,) = ctx.saved_tensors
+        xp = get_array_module(x)
+        return xp.where(x > 0, grad, grad * (ctx.alpha * xp.exp(xp.minimum(x, 0)))), None
 
 
 class Softplus(Function):

@@ -240,7 +240,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """y = |x|;  dy/dx = sign(x) (0 at x = 0, as PyTorch)."""
+    """y = |x|;  dy/dx = sign(x) (0 at x = 0 and for NaN, as PyTorch's sgn)."""
 
     @staticmethod
     def forward(ctx, x):
@@ -250,11 +250,14 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * get_array_module(x).sign(x)
+        xp = get_array_module(x)
+        return grad * xp.where(xp.isnan(x), 0, xp.sign(x))
 
 
 class Clamp(Function):
-    """y = min(max(x, lo), hi);  dy/dx = 1 where lo <= x <= hi (boundaries included), else 0."""
+    """y = min(max(x, lo), hi);  dy/dx = 1 where lo <= x <= hi (boundaries included), else 0,
+    selected as PyTorch does (an infinite gradient outside gives 0, not inf·0 = NaN; NaN
+    inputs get 0)."""
 
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):
@@ -271,12 +274,14 @@ class Clamp(Function):
             mask = mask & (x >= ctx.lo)
         if ctx.hi is not None:
             mask = mask & (x <= ctx.hi)
-        return grad * mask
+        return get_array_module(x).where(mask, grad, 0)
 
 
 class Maximum(Function):
     """y = max(a, b) elementwise;  the gradient goes to the larger input, split evenly on ties
-    (as PyTorch)."""
+    (as PyTorch). Selected as PyTorch does: a input gets 0 where a < b, half where a == b,
+    else all of it, so a NaN on either side gives both inputs the whole gradient, and an
+    infinite gradient is never multiplied by 0."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -287,12 +292,14 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share_a = (a > b) + 0.5 * (a == b)
-        return grad * share_a, grad * (1 - share_a)
+        xp = get_array_module(a, b)
+        whole = xp.where(a == b, grad / 2, grad)
+        return xp.where(a < b, 0, whole), xp.where(a > b, 0, whole)
 
 
 class Minimum(Function):
-    """y = min(a, b) elementwise;  the gradient goes to the smaller input, split on ties."""
+    """y = min(a, b) elementwise;  the gradient goes to the smaller input, split on ties
+    (selected as in ``Maximum``, the comparisons the other way round)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -303,8 +310,9 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share_a = (a < b) + 0.5 * (a == b)
-        return grad * share_a, grad * (1 - share_a)
+        xp = get_array_module(a, b)
+        whole = xp.where(a == b, grad / 2, grad)
+        return xp.where(a > b, 0, whole), xp.where(a < b, 0, whole)
 
 
 class Where(Function):

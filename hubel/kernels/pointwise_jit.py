@@ -14,7 +14,7 @@ Batch norm works on the (M, C) matrix of a channels-last feature map (``norm.py`
 - ``scale_shift``: y = x·scale + shift, batch norm in eval mode.
 
 ReLU, on the flat memory of x (any layout, as long as y and the gradient share it):
-``relu_forward`` y = max(x, 0), ``relu_backward`` dL/dx = g where y > 0, else 0.
+``relu_forward`` y = max(x, 0), ``relu_backward`` dL/dx = 0 where y <= 0, else g.
 """
 
 from __future__ import annotations
@@ -113,15 +113,16 @@ def relu_forward(x, y):
 
 @njit(parallel=True, cache=True, boundscheck=False)
 def relu_backward(g, y, out):
-    """out = g·(y > 0), the reference's product (an infinite g where y ≤ 0 gives NaN)."""
+    """out = 0 where y <= 0, else g: the reference's select (NaN y passes g on; an infinite g
+    where y <= 0 gives 0)."""
     n = g.size
-    one, zero = g.dtype.type(1), g.dtype.type(0)
+    zero = g.dtype.type(0)
     for block in prange((n + _CHUNK - 1) // _CHUNK):
         start = block * _CHUNK
         stop = min(n, start + _CHUNK)
         gs, ys, outs = g[start:stop], y[start:stop], out[start:stop]
         for i in range(stop - start):
-            outs[i] = gs[i] * (one if ys[i] > 0 else zero)
+            outs[i] = zero if ys[i] <= 0 else gs[i]
 
 
 @njit(parallel=True, cache=True)

@@ -47,7 +47,7 @@ def forward(ctx, x):
 
 
 def backward(ctx, grad):
-    """dL/dx = G where y > 0, in the gradient's dtype."""
+    """dL/dx = 0 where y <= 0, else G (the reference's select), in the gradient's dtype."""
     (y,) = ctx.saved_tensors
     xp = get_array_module(grad)
     out = xp.empty_like(y, dtype=grad.dtype)
@@ -56,5 +56,10 @@ def backward(ctx, grad):
         threads = jit.pass_threads(out.nbytes)
         jit.run(compiled.relu_backward, memory(grad), memory(y), memory(out), threads=threads)
         return out
-    parallel.over_batch(lambda s: xp.multiply(grad[s], y[s] > 0, out=out[s]), out, blocked=True)
+
+    def select(s):
+        out[s] = grad[s]
+        xp.copyto(out[s], 0, where=y[s] <= 0)
+
+    parallel.over_batch(select, out, blocked=True)
     return out

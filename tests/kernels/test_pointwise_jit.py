@@ -120,7 +120,6 @@ def test_batch_norm_of_nchw_memory_and_float64_stay_on_the_numpy_kernel(compiled
     assert compiled_calls == []
 
 
-@pytest.mark.filterwarnings("ignore:invalid value encountered in multiply")
 @pytest.mark.parametrize("layout", ["nchw", "channels_last"])
 def test_compiled_relu_equals_reference_with_nan_inf_and_negative_zero(compiled_calls, layout):
     values = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 2.5, -1.5, 1e-30], np.float32)
@@ -144,6 +143,21 @@ def test_compiled_relu_equals_reference_with_nan_inf_and_negative_zero(compiled_
         np.testing.assert_array_equal(fast, reference)
         np.testing.assert_array_equal(np.signbit(fast), np.signbit(reference))
     assert {"relu_forward", "relu_backward"} <= set(compiled_calls)
+
+
+def test_compiled_relu_gives_pytorchs_gradient_for_nan_input_and_infinite_gradient(
+    compiled_calls,
+):
+    """PyTorch selects (0 where y <= 0, else g): NaN y passes g on, inf g where y <= 0 gives 0."""
+    torch = pytest.importorskip("torch")
+    x = np.resize(np.array([np.nan, -1.0, 0.0, -0.0, 2.0, -np.inf, np.inf], np.float32), 70)
+    upstream = np.resize(np.array([np.inf, -np.inf, np.inf, np.nan, 3.0], np.float32), 70)
+    t = hb.tensor(x, requires_grad=True)
+    F.relu(t).backward(hb.tensor(upstream))
+    assert compiled_calls == ["relu_forward", "relu_backward"]
+    twin = torch.tensor(x, requires_grad=True)
+    torch.relu(twin).backward(torch.tensor(upstream))
+    np.testing.assert_array_equal(t.grad.numpy(), twin.grad.numpy())
 
 
 def test_without_the_compiled_kernels_nothing_compiled_runs(compiled_calls):
