@@ -61,7 +61,7 @@ def forward(ctx, x, weight, bias, window: Window, groups: int):
     if groups > 1 and weight.shape[1] == 1:
         out = _depthwise_forward(ctx, x.transpose(0, 2, 3, 1), weight, window, out_hw)
         if bias is not None:
-            out += bias
+            add_bias(out, bias)
         return to_nchw(out)
     padded = pad_image(x.transpose(0, 2, 3, 1), window.padding)
     if conv_direct.pointwise_accepts(x, weight, window, groups):
@@ -69,6 +69,26 @@ def forward(ctx, x, weight, bias, window: Window, groups: int):
     else:
         out = _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups)
     return to_nchw(out)
+
+
+def add_bias(out, bias) -> None:
+    """``out`` (N, H, W, C) += ``bias`` (C,) in place: one compiled pass on the threads
+    (``pointwise_jit.add_channels``) for NumPy float32 from ``jit.SERIAL_BYTES`` on, where
+    NumPy's ``+=`` runs on one thread; the same bits either way. A folded batch norm's bias on
+    a depthwise layer costs as much as the batch norm's own pass did, so this is what makes
+    folding pay there at all."""
+    if (
+        type(out).__module__ == "numpy"
+        and out.dtype == np.float32
+        and out.flags.c_contiguous
+        and out.nbytes >= jit.SERIAL_BYTES
+    ):
+        compiled = jit.module("pointwise_jit")
+        if compiled is not None:
+            flat, vector = out.reshape(-1, out.shape[-1]), np.ascontiguousarray(bias, np.float32)
+            jit.run(compiled.add_channels, flat, vector, threads=jit.pass_threads(out.nbytes))
+            return
+    out += bias
 
 
 def backward(ctx, grad):
@@ -163,7 +183,7 @@ def _pointwise_forward(ctx, padded, weight, bias, window, out_hw):
     itself (a view, no copy), one piece."""
     out = conv_direct.pointwise(padded, weight)
     if bias is not None:
-        out += bias
+        add_bias(out, bias)
     n, out_c = padded.shape[0], weight.shape[0]
     ctx.w_cols = weight.reshape(1, out_c, -1).transpose(0, 2, 1)  # (1, C, C_out), a view
     ctx.pieces, ctx.padded_shape = [(slice(0, n), slice(0, out_hw[0]))], padded.shape

@@ -211,16 +211,20 @@ def _pack(kernels, weight, flipped: bool):
     return packed
 
 
-def _correlate(kernels, source, packed, out_c, out_hw, stride, dilation):
+def _correlate(kernels, source, packed, out_c, out_hw, stride, dilation, bias=None):
     """Run the compiled forward loop: ``source`` (N, H, W, C) C-contiguous float32, ``packed``
-    filters (``_pack``) → (N, H_out, W_out, C_out) C-contiguous."""
+    filters (``_pack``), optional ``bias`` (C_out,) added as the sums are stored → (N, H_out,
+    W_out, C_out) C-contiguous."""
     blocks, block = packed.shape[0], packed.shape[4]
     out = np.empty((source.shape[0], *out_hw, blocks * block), dtype=np.float32)
-    _run_forward(kernels, source, (0, 0), packed, out, out_hw, stride, dilation, (0, 0, 1, 1))
+    place = (0, 0, 1, 1)
+    _run_forward(kernels, source, (0, 0), packed, out, out_hw, stride, dilation, place, bias)
     return out if out.shape[3] == out_c else np.ascontiguousarray(out[..., :out_c])
 
 
-def _run_forward(kernels, source, corner, packed, out, out_hw, stride, dilation, out_place):
+def _run_forward(
+    kernels, source, corner, packed, out, out_hw, stride, dilation, out_place, bias=None
+):
     """The compiled forward loop over ``source`` (N, H, W, C) C-contiguous from its cell
     ``corner`` = (y, x) on, into ``out`` (N, rows, cols, blocks·lanes) C-contiguous: output
     pixel (y, x) of the H_out x W_out result goes to (y₀ + y·s_y, x₀ + x·s_x), ``out_place``
@@ -234,7 +238,15 @@ def _run_forward(kernels, source, corner, packed, out, out_hw, stride, dilation,
     start = (corner[0] * width + corner[1]) * c
     flat = (source.reshape(-1)[start:], packed.reshape(-1), out.reshape(-1))
     spot = (*out.shape[1:3], *out_place)
-    jit.run(kernels.forward[block], *flat, *geometry, by_filters, spot)
+    with_bias = bias is not None
+    if with_bias:  # one value per computed channel: zeros for the padding filters' channels
+        bias = np.concatenate([bias, np.zeros(out.shape[3] - bias.shape[0], np.float32)])
+    else:
+        bias = _NO_BIAS
+    jit.run(kernels.forward[block], *flat, *geometry, by_filters, spot, bias, with_bias)
+
+
+_NO_BIAS = np.zeros(1, np.float32)
 
 
 def forward(ctx, padded, weight, bias, window: Window, out_hw):
@@ -243,9 +255,7 @@ def forward(ctx, padded, weight, bias, window: Window, out_hw):
     kernels = jit.module("conv_jit")
     packed = _pack(kernels, weight, flipped=False)
     stride, dilation = window.stride, window.dilation
-    out = _correlate(kernels, padded, packed, weight.shape[0], out_hw, stride, dilation)
-    if bias is not None:
-        parallel.over_batch(lambda s: np.add(out[s], bias, out=out[s]), out)
+    out = _correlate(kernels, padded, packed, weight.shape[0], out_hw, stride, dilation, bias)
     ctx.jit_kernels, ctx.padded_shape = kernels, padded.shape
     ctx.save_for_backward(padded if ctx.needs_input_grad[1] else None, weight)
     return out

@@ -12,6 +12,7 @@ Batch norm works on the (M, C) matrix of a channels-last feature map (``norm.py`
 - ``grad_sums``: Σ g and Σ g·(x - μ) per channel, in float64.
 - ``input_grad``: dL/dx = ((x - μ)·slope + g - mean_g)·scale per channel.
 - ``scale_shift``: y = x·scale + shift, batch norm in eval mode.
+- ``add_channels``: x += b per channel in place, a convolution's bias.
 
 ReLU, on the flat memory of x (any layout, as long as y and the gradient share it):
 ``relu_forward`` y = max(x, 0), ``relu_backward`` dL/dx = 0 where y <= 0, else g.
@@ -88,6 +89,16 @@ def scale_shift(x, scale, shift, y):
         for r in range(block * _ROWS, min(m, (block + 1) * _ROWS)):
             for j in range(c):
                 y[r, j] = x[r, j] * scale[j] + shift[j]
+
+
+@njit(parallel=True, fastmath=False, cache=True, boundscheck=False)
+def add_channels(x, bias):
+    """x += bias per channel of x (M, C), in place: a convolution's bias in one pass."""
+    m, c = x.shape
+    for block in prange((m + _ROWS - 1) // _ROWS):
+        for r in range(block * _ROWS, min(m, (block + 1) * _ROWS)):
+            for j in range(c):
+                x[r, j] += bias[j]
 
 
 _CHUNK = 1 << 14  # elements per parallel item of ReLU

@@ -139,9 +139,66 @@ def test_wide_loops_use_512_bit_registers_on_an_avx512_cpu():
         # compiled afresh (machine code loaded from numba's cache has no assembly to show)
         loop = numba.njit(parallel=True, fastmath=True)(compiled.forward[lanes].py_func)
         x, w, out = (np.zeros(size, np.float32) for size in (4 * 4 * 4, 9 * 4 * lanes, lanes))
-        loop(x, w, out, 1, 4, 4, 4, 1, 1, lanes, 3, 3, 1, 1, 1, 1, False, (1, 1, 0, 0, 1, 1))
+        place, no_bias = (1, 1, 0, 0, 1, 1), np.zeros(1, np.float32)
+        loop(x, w, out, 1, 4, 4, 4, 1, 1, lanes, 3, 3, 1, 1, 1, 1, False, place, no_bias, False)
         asm = "".join(loop.inspect_asm().values())
         assert "vfmadd231ps" in asm and "zmm" in asm, lanes
+
+
+@pytest.mark.parametrize(
+    "x_shape, out_c, options",
+    [
+        ((2, 16, 9, 9), 16, dict(padding=1)),  # 16 lanes
+        ((2, 8, 9, 7), 64, dict(padding=1)),  # 32 lanes on an AVX-512 CPU
+        ((3, 5, 8, 8), 21, dict(stride=2, padding=1)),  # padding filters past C_out
+        ((1, 4, 7, 7), 5, dict(dilation=2)),
+    ],
+)
+def test_bias_added_in_the_loop_gives_the_separate_passs_bits(
+    compiled_calls, x_shape, out_c, options
+):
+    """The forward loop adds the bias as it stores each sum: the same bits as adding it to
+    the finished sums afterwards (what it replaced), and the reference to rounding."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal((out_c, x_shape[1], 3, 3)).astype(np.float32)
+    b = rng.standard_normal(out_c).astype(np.float32)
+    results = {}
+    for mode in ("reference", "fast"):
+        with kernels.use(mode):
+            with_bias = F.conv2d(hb.tensor(x), hb.tensor(w), hb.tensor(b), **options)
+            without = F.conv2d(hb.tensor(x), hb.tensor(w), **options)
+        assert compiled_calls.count("forward") == (2 if mode == "fast" else 0)
+        results[mode] = with_bias.numpy(), without.numpy()
+    fast_with, fast_without = results["fast"]
+    np.testing.assert_array_equal(fast_with, fast_without + b.reshape(-1, 1, 1))
+    np.testing.assert_allclose(fast_with, results["reference"][0], **TOLERANCE)
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, options",
+    [
+        ((2, 24, 9, 9), (24, 1, 3, 3), dict(padding=1, groups=24)),  # depthwise
+        ((1, 16, 6, 6), (40, 16, 1, 1), dict()),  # 1x1 at batch 1 (conv_direct.pointwise)
+    ],
+)
+def test_bias_of_depthwise_and_pointwise_layers_is_one_compiled_pass(
+    compiled_calls, monkeypatch, x_shape, w_shape, options
+):
+    """``conv.add_bias``: the compiled pass gives NumPy's ``+=`` bits, and the reference's
+    numbers to rounding."""
+    monkeypatch.setattr(jit, "SERIAL_BYTES", 0)
+    rng = np.random.default_rng(5)
+    x, w = (rng.standard_normal(s).astype(np.float32) for s in (x_shape, w_shape))
+    b = rng.standard_normal(w_shape[0]).astype(np.float32)
+    with kernels.use("fast"):
+        with_bias = F.conv2d(hb.tensor(x), hb.tensor(w), hb.tensor(b), **options).numpy()
+        assert compiled_calls.count("add_channels") == 1
+        without = F.conv2d(hb.tensor(x), hb.tensor(w), **options).numpy()
+    np.testing.assert_array_equal(with_bias, without + b.reshape(-1, 1, 1))
+    with kernels.use("reference"):
+        reference = F.conv2d(hb.tensor(x), hb.tensor(w), hb.tensor(b), **options).numpy()
+    np.testing.assert_allclose(with_bias, reference, **TOLERANCE)
 
 
 def test_direct_conv_takes_only_what_it_accepts():
