@@ -152,14 +152,7 @@ def _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups):
         # Write the product straight into the output: each piece is a contiguous block of it.
         flat = out[batch, rows].reshape(-1, out_c)
         target = flat.reshape(-1, groups, out_c // groups).transpose(1, 0, 2)
-        # With a bias, go in blocks of rows and add it to each block while it is in cache.
-        rows_per_block = parallel.BLOCK_BYTES // (out_c * out.itemsize)
-        step = flat.shape[0] if bias is None else max(1, rows_per_block)
-        for start in range(0, flat.shape[0], step):
-            block = slice(start, start + step)
-            xp.matmul(cols[:, block], w_cols, out=target[:, block])
-            if bias is not None:
-                flat[block] += bias
+        xp.matmul(cols, w_cols, out=target)
         return cols if keep_cols else None
 
     if len(pieces) == 1:  # one product on this thread: on one BLAS thread when it is small
@@ -168,6 +161,11 @@ def _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups):
             cols = [piece_forward(pieces[0])]
     else:
         cols = parallel.run(piece_forward, pieces)
+    if bias is not None:
+        # One pass over the whole output: adding it block by block between the products
+        # made them smaller (a folded MobileNet v1's 1x1 layers at batch 64: 0.94x the
+        # unfolded model's speed, 1.02x this way).
+        add_bias(out, bias)
     ctx.w_cols, ctx.pieces, ctx.padded_shape = w_cols, pieces, padded.shape
     # dL/dW needs the columns: keep them when small, else keep the padded input and rebuild.
     if keep_cols:

@@ -180,9 +180,11 @@ def test_bias_added_in_the_loop_gives_the_separate_passs_bits(
     [
         ((2, 24, 9, 9), (24, 1, 3, 3), dict(padding=1, groups=24)),  # depthwise
         ((1, 16, 6, 6), (40, 16, 1, 1), dict()),  # 1x1 at batch 1 (conv_direct.pointwise)
+        ((3, 16, 8, 8), (24, 16, 1, 1), dict(stride=2)),  # im2col + BLAS
+        ((2, 8, 7, 7), (12, 4, 3, 3), dict(padding=1, groups=2)),  # grouped: im2col + BLAS
     ],
 )
-def test_bias_of_depthwise_and_pointwise_layers_is_one_compiled_pass(
+def test_bias_of_layers_outside_the_direct_loop_is_one_compiled_pass(
     compiled_calls, monkeypatch, x_shape, w_shape, options
 ):
     """``conv.add_bias``: the compiled pass gives NumPy's ``+=`` bits, and the reference's
