@@ -52,7 +52,7 @@ def adam(
         v[i] = vi
         if amsgrad:
             top = v_max[i]
-            if vi > top or vi != vi:
+            if vi > top or vi != vi:  # np.maximum's rule: a NaN on either side wins
                 top = vi
             v_max[i] = top
             vi = top
