@@ -150,8 +150,7 @@ def _im2col_forward(ctx, padded, weight, bias, window, out_hw, groups):
         piece_hw = (rows.stop - rows.start, wo)
         cols = im2col(padded[batch, window.input_rows(rows)], window, piece_hw, groups)
         # Write the product straight into the output: each piece is a contiguous block of it.
-        flat = out[batch, rows].reshape(-1, out_c)
-        target = flat.reshape(-1, groups, out_c // groups).transpose(1, 0, 2)
+        target = out[batch, rows].reshape(-1, groups, out_c // groups).transpose(1, 0, 2)
         xp.matmul(cols, w_cols, out=target)
         return cols if keep_cols else None
 
