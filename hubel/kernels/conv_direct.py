@@ -238,15 +238,10 @@ def _run_forward(
     start = (corner[0] * width + corner[1]) * c
     flat = (source.reshape(-1)[start:], packed.reshape(-1), out.reshape(-1))
     spot = (*out.shape[1:3], *out_place)
-    with_bias = bias is not None
-    if with_bias:  # one value per computed channel: zeros for the padding filters' channels
-        bias = np.concatenate([bias, np.zeros(out.shape[3] - bias.shape[0], np.float32)])
-    else:
-        bias = _NO_BIAS
-    jit.run(kernels.forward[block], *flat, *geometry, by_filters, spot, bias, with_bias)
-
-
-_NO_BIAS = np.zeros(1, np.float32)
+    values = np.zeros(out.shape[3], np.float32)  # one per computed channel, padding's included
+    if bias is not None:
+        values[: bias.shape[0]] = bias
+    jit.run(kernels.forward[block], *flat, *geometry, by_filters, spot, values)
 
 
 def forward(ctx, padded, weight, bias, window: Window, out_hw):

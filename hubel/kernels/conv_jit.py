@@ -116,14 +116,16 @@ def _make_forward(lanes):
         by_filters,
         out_place,
         bias,
-        with_bias,
     ):
         """out = the convolution of x (N·H_pad·W_pad·C_in) with w, packed (C_out/lanes, F_h,
         F_w, C_in, lanes), at strides (sh, sw) and dilations (dh, dw): output pixel (n, y, x)
         at ``_spot``'s place in out (N·rows·cols·C_out), ``out_place`` = (rows, cols, y₀, x₀,
-        s_y, s_x); (H_out, W_out, 0, 0, 1, 1) for a dense output. ``with_bias``: each sum gets
-        bias[channel] (C_out values) as it is stored, after the sum as in the reference, so
-        that a bias costs no pass of its own (BN folding's bias above all).
+        s_y, s_x); (H_out, W_out, 0, 0, 1, 1) for a dense output. Each sum gets bias[channel]
+        (C_out values, zeros for a layer without one) as it is stored, after the sum as in
+        the reference, so that a bias costs no pass of its own (BN folding's above all). One
+        store loop for both: a second one, under a ``with_bias`` flag, made the loop 20%
+        slower (64 -> 64 channels, 32x32, batch 64: 33.9 vs 39.8 ms); adding a zero costs
+        nothing measurable, and only turns a -0 sum into +0.
 
         Items of 8 pixels x ``lanes`` filters run in parallel; the last block of pixels
         repeats its last pixel and stores only the real ones. ``by_filters``: the items go
@@ -202,27 +204,16 @@ def _make_forward(lanes):
             d5 = _spot(min(m0 + 5, last), ho, wo, out_place) * c_out + f * lanes
             d6 = _spot(min(m0 + 6, last), ho, wo, out_place) * c_out + f * lanes
             d7 = _spot(min(m0 + 7, last), ho, wo, out_place) * c_out + f * lanes
-            if with_bias:
-                for o in range(lanes):
-                    b = bias[_U(f * lanes + o)]
-                    out[_U(d0 + o)] = a0[o] + b
-                    out[_U(d1 + o)] = a1[o] + b
-                    out[_U(d2 + o)] = a2[o] + b
-                    out[_U(d3 + o)] = a3[o] + b
-                    out[_U(d4 + o)] = a4[o] + b
-                    out[_U(d5 + o)] = a5[o] + b
-                    out[_U(d6 + o)] = a6[o] + b
-                    out[_U(d7 + o)] = a7[o] + b
-            else:
-                for o in range(lanes):
-                    out[_U(d0 + o)] = a0[o]
-                    out[_U(d1 + o)] = a1[o]
-                    out[_U(d2 + o)] = a2[o]
-                    out[_U(d3 + o)] = a3[o]
-                    out[_U(d4 + o)] = a4[o]
-                    out[_U(d5 + o)] = a5[o]
-                    out[_U(d6 + o)] = a6[o]
-                    out[_U(d7 + o)] = a7[o]
+            for o in range(lanes):
+                b = bias[_U(f * lanes + o)]
+                out[_U(d0 + o)] = a0[o] + b
+                out[_U(d1 + o)] = a1[o] + b
+                out[_U(d2 + o)] = a2[o] + b
+                out[_U(d3 + o)] = a3[o] + b
+                out[_U(d4 + o)] = a4[o] + b
+                out[_U(d5 + o)] = a5[o] + b
+                out[_U(d6 + o)] = a6[o] + b
+                out[_U(d7 + o)] = a7[o] + b
 
     return forward
 

@@ -139,8 +139,8 @@ def test_wide_loops_use_512_bit_registers_on_an_avx512_cpu():
         # compiled afresh (machine code loaded from numba's cache has no assembly to show)
         loop = numba.njit(parallel=True, fastmath=True)(compiled.forward[lanes].py_func)
         x, w, out = (np.zeros(size, np.float32) for size in (4 * 4 * 4, 9 * 4 * lanes, lanes))
-        place, no_bias = (1, 1, 0, 0, 1, 1), np.zeros(1, np.float32)
-        loop(x, w, out, 1, 4, 4, 4, 1, 1, lanes, 3, 3, 1, 1, 1, 1, False, place, no_bias, False)
+        place, no_bias = (1, 1, 0, 0, 1, 1), np.zeros(lanes, np.float32)
+        loop(x, w, out, 1, 4, 4, 4, 1, 1, lanes, 3, 3, 1, 1, 1, 1, False, place, no_bias)
         asm = "".join(loop.inspect_asm().values())
         assert "vfmadd231ps" in asm and "zmm" in asm, lanes
 
